@@ -1,0 +1,134 @@
+package config_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spf13/pflag"
+
+	"github.com/cachelink/cachelink/internal/config"
+)
+
+// isolate points the config directory at an empty temporary one and clears
+// the variables these tests set.
+func isolate(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	t.Setenv("CACHELINK_CONFIG_DIR", dir)
+	for _, k := range []string{config.PolyScaleEdgeHost, config.NoInput, config.Profile} {
+		t.Setenv(config.EnvName(k), "")
+		os.Unsetenv(config.EnvName(k))
+	}
+	return dir
+}
+
+func writeFile(t *testing.T, path, body string, mode os.FileMode) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(body), mode); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, mode); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDefaultsWithoutAnyFile(t *testing.T) {
+	isolate(t)
+	c, err := config.Load(config.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.String(config.PolyScaleEdgeHost); got != "psedge.global" {
+		t.Errorf("edge host = %q, want the default psedge.global", got)
+	}
+	if got := c.String(config.UpstashRedirectURL); got != "http://localhost:3000" {
+		t.Errorf("upstash redirect = %q", got)
+	}
+	if c.File() != "" {
+		t.Errorf("File() = %q, want none", c.File())
+	}
+}
+
+func TestPrecedenceFlagOverEnvOverFileOverDefault(t *testing.T) {
+	dir := isolate(t)
+	writeFile(t, filepath.Join(dir, "config.yaml"), "polyscale:\n  edge_host: file.example\nno_input: true\nprofile: fromfile\n", 0o600)
+
+	c, err := config.Load(config.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.String(config.PolyScaleEdgeHost); got != "file.example" {
+		t.Errorf("file should beat the default: got %q", got)
+	}
+
+	t.Setenv("CACHELINK_POLYSCALE_EDGE_HOST", "env.example:6432")
+	t.Setenv("CACHELINK_PROFILE", "fromenv")
+	c, _ = config.Load(config.Options{})
+	if got := c.String(config.PolyScaleEdgeHost); got != "env.example:6432" {
+		t.Errorf("env should beat the file: got %q", got)
+	}
+
+	flags := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	flags.String("profile", "default", "")
+	flags.Bool("no-input", false, "")
+	if err := flags.Parse([]string{"--profile", "fromflag"}); err != nil {
+		t.Fatal(err)
+	}
+	c, _ = config.Load(config.Options{Flags: flags})
+	if got := c.String(config.Profile); got != "fromflag" {
+		t.Errorf("a set flag should beat env and file: got %q", got)
+	}
+	if !c.Bool(config.NoInput) {
+		t.Error("an unset flag must not hide the file's no_input: true")
+	}
+}
+
+func TestExplicitConfigFileMustExist(t *testing.T) {
+	isolate(t)
+	_, err := config.Load(config.Options{File: filepath.Join(t.TempDir(), "missing.yaml")})
+	var cerr *config.Error
+	if !errors.As(err, &cerr) || !cerr.Usage {
+		t.Fatalf("err = %v, want a usage config.Error", err)
+	}
+	if !strings.Contains(err.Error(), "does not exist") {
+		t.Errorf("message %q should say the file does not exist", err)
+	}
+}
+
+func TestWritableByOthersIsRefused(t *testing.T) {
+	dir := isolate(t)
+	path := filepath.Join(dir, "config.yaml")
+	for _, mode := range []os.FileMode{0o620, 0o602, 0o666} {
+		writeFile(t, path, "polyscale:\n  edge_host: evil.example\n", mode)
+		_, err := config.Load(config.Options{})
+		if err == nil {
+			t.Fatalf("mode %04o: a group/world-writable config file was accepted", mode)
+		}
+		if !strings.Contains(err.Error(), "chmod go-w") {
+			t.Errorf("mode %04o: message %q should say how to fix it", mode, err)
+		}
+	}
+	writeFile(t, path, "polyscale:\n  edge_host: ok.example\n", 0o644)
+	c, err := config.Load(config.Options{})
+	if err != nil || c.String(config.PolyScaleEdgeHost) != "ok.example" {
+		t.Fatalf("a 0644 file should be read: %v", err)
+	}
+}
+
+func TestInvalidYAMLIsAnError(t *testing.T) {
+	dir := isolate(t)
+	writeFile(t, filepath.Join(dir, "config.yaml"), "polyscale: [unclosed\n", 0o600)
+	_, err := config.Load(config.Options{})
+	if err == nil || !strings.Contains(err.Error(), "not valid YAML") {
+		t.Fatalf("err = %v, want a YAML error", err)
+	}
+}
+
+func TestEnvName(t *testing.T) {
+	if got := config.EnvName(config.PolyScaleAPIURL); got != "CACHELINK_POLYSCALE_API_URL" {
+		t.Fatalf("EnvName = %q", got)
+	}
+}

@@ -1,0 +1,74 @@
+package iostreams
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestColourFollowsTerminalAndNoColor(t *testing.T) {
+	env := map[string]string{}
+	getenv := func(k string) string { return env[k] }
+	if !colorAllowed(getenv) {
+		t.Fatal("colour should be allowed by default")
+	}
+	env["NO_COLOR"] = "1"
+	if colorAllowed(getenv) {
+		t.Fatal("NO_COLOR=1 must turn colour off")
+	}
+	env["NO_COLOR"] = ""
+	env["TERM"] = "dumb"
+	if colorAllowed(getenv) {
+		t.Fatal("TERM=dumb must turn colour off")
+	}
+}
+
+func TestTestStreamsAreNotTerminalsAndUndecorated(t *testing.T) {
+	s, _, _, errOut := Test()
+	if s.IsStdinTTY() || s.IsStdoutTTY() || s.IsStderrTTY() || s.ColorEnabled() {
+		t.Fatal("test streams must not look like terminals")
+	}
+	s.Warnf("careful with %s", "that")
+	if got := errOut.String(); got != "Warning: careful with that\n" {
+		t.Fatalf("warning = %q", got)
+	}
+	if s.SuccessIcon() != "✓" {
+		t.Fatalf("icon without colour = %q", s.SuccessIcon())
+	}
+}
+
+func TestSuccessIconIsGreenOnAColourTerminal(t *testing.T) {
+	t.Setenv("NO_COLOR", "")
+	t.Setenv("TERM", "xterm-256color")
+	s, _, _, _ := Test()
+	s.SetStderrTTY(true)
+	if !strings.Contains(s.SuccessIcon(), "\x1b[32m") {
+		t.Fatalf("icon on a colour terminal = %q", s.SuccessIcon())
+	}
+	t.Setenv("NO_COLOR", "1")
+	s.SetStderrTTY(true)
+	if s.ColorEnabled() {
+		t.Fatal("NO_COLOR must win over a terminal")
+	}
+}
+
+func TestReadLineFromPipe(t *testing.T) {
+	s, in, _, _ := Test()
+	in.WriteString("postgres://u:p@h/db\r\nsecond line\n")
+	got, err := s.ReadLine("ignored: ", 1024)
+	if err != nil || got != "postgres://u:p@h/db" {
+		t.Fatalf("ReadLine = %q, %v; want the first line without its ending", got, err)
+	}
+}
+
+func TestReadLineWithoutNewlineAndLimit(t *testing.T) {
+	s, in, _, _ := Test()
+	in.WriteString("abc")
+	if got, err := s.ReadLine("", 3); err != nil || got != "abc" {
+		t.Fatalf("ReadLine = %q, %v", got, err)
+	}
+	s, in, _, _ = Test()
+	in.WriteString("abcd\n")
+	if _, err := s.ReadLine("", 3); err != ErrLineTooLong {
+		t.Fatalf("over the limit: err = %v, want ErrLineTooLong", err)
+	}
+}

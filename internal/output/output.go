@@ -1,0 +1,20 @@
+// Package output writes results to stdout in the forms scripts rely on.
+// JSON keys are stable snake_case; on a terminal JSON is indented for
+// reading, in a pipe it is one compact line.
+package output
+
+import (
+	"encoding/json"
+
+	"github.com/cachelink/cachelink/internal/iostreams"
+)
+
+// JSON writes v to stdout as one JSON document followed by a newline.
+func JSON(ios *iostreams.IOStreams, v any) error {
+	enc := json.NewEncoder(ios.Out)
+	enc.SetEscapeHTML(false)
+	if ios.IsStdoutTTY() {
+		enc.SetIndent("", "  ")
+	}
+	return enc.Encode(v)
+}
