@@ -1,0 +1,114 @@
+// Package app runs cachelink: it builds the factory and a fresh command
+// tree, executes argv, and turns the outcome into the documented exit code.
+// This is the one place where errors become exit codes and are printed.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/cachelink/cachelink/internal/clierr"
+	"github.com/cachelink/cachelink/internal/cmd/root"
+	"github.com/cachelink/cachelink/internal/cmdutil"
+	"github.com/cachelink/cachelink/internal/config"
+	"github.com/cachelink/cachelink/internal/iostreams"
+)
+
+// Exit codes, as documented in docs/exit-codes.md.
+const (
+	ExitOK          = 0
+	ExitError       = 1
+	ExitUsage       = 2
+	ExitNotFound    = 3
+	ExitAuth        = 4
+	ExitUnreachable = 5
+	ExitInterrupted = 130
+)
+
+// Main runs cachelink with the process's arguments and streams, and returns
+// the exit code. Ctrl-C or SIGTERM cancels the run's context.
+func Main() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return Run(ctx, iostreams.System(), os.Args[1:])
+}
+
+// Run executes one command line against a fresh command tree.
+func Run(ctx context.Context, ios *iostreams.IOStreams, args []string) int {
+	var rootCmd *cobra.Command
+	f := cmdutil.New(ios, func() *pflag.FlagSet { return rootCmd.PersistentFlags() })
+	rootCmd = root.NewCmdRoot(f)
+	rootCmd.SetArgs(args)
+	rootCmd.SetIn(ios.In)
+	rootCmd.SetOut(ios.Out)
+	rootCmd.SetErr(ios.ErrOut)
+
+	cmd, err := rootCmd.ExecuteContextC(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintln(ios.ErrOut, "Interrupted.")
+		return ExitInterrupted
+	}
+	code := ExitCode(err)
+	printError(ios, cmd, err, code)
+	return code
+}
+
+// ExitCode maps an error to its documented exit code.
+func ExitCode(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	if errors.Is(err, context.Canceled) {
+		return ExitInterrupted
+	}
+	var cfgErr *config.Error
+	if errors.As(err, &cfgErr) && cfgErr.Usage {
+		return ExitUsage
+	}
+	if isCobraUsageError(err) {
+		return ExitUsage
+	}
+	switch clierr.KindOf(err) {
+	case clierr.Usage:
+		return ExitUsage
+	case clierr.NotFound:
+		return ExitNotFound
+	case clierr.Auth:
+		return ExitAuth
+	case clierr.Unreachable:
+		return ExitUnreachable
+	}
+	return ExitError
+}
+
+// isCobraUsageError recognises the errors cobra itself returns for argv it
+// cannot route; flag errors are already wrapped by the root's FlagErrorFunc.
+func isCobraUsageError(err error) bool {
+	msg := err.Error()
+	return strings.HasPrefix(msg, "unknown command ") ||
+		strings.HasPrefix(msg, "unknown flag") ||
+		strings.HasPrefix(msg, "unknown shorthand flag") ||
+		strings.HasPrefix(msg, "invalid argument ")
+}
+
+func printError(ios *iostreams.IOStreams, cmd *cobra.Command, err error, code int) {
+	fmt.Fprintf(ios.ErrOut, "Error: %s\n", err)
+	hint := clierr.HintOf(err)
+	if hint == "" && code == ExitUsage && cmd != nil {
+		hint = fmt.Sprintf("Run '%s --help' for usage.", cmd.CommandPath())
+	}
+	if hint != "" {
+		fmt.Fprintln(ios.ErrOut, hint)
+	}
+}

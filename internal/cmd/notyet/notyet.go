@@ -1,0 +1,104 @@
+// Package notyet registers the commands of the contract whose provider work
+// has not landed yet, so that the command tree, its help and the generated
+// reference are complete today. Each one parses its arguments like the real
+// command will and then exits 1 saying it is not available yet. A command
+// leaves this package when its real implementation lands.
+package notyet
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/cachelink/cachelink/internal/clierr"
+	"github.com/cachelink/cachelink/internal/cmdutil"
+)
+
+func unavailable(cmd *cobra.Command, _ []string) error {
+	return clierr.NotAvailable("'" + cmd.CommandPath() + "'")
+}
+
+func providerCmd(f *cmdutil.Factory, use, short string, optional bool) *cobra.Command {
+	return &cobra.Command{
+		Use:       use,
+		Short:     short,
+		Args:      f.ProviderArgs(optional),
+		ValidArgs: f.Providers,
+		RunE:      unavailable,
+	}
+}
+
+// Auth returns connect, disconnect, status and token.
+func Auth(f *cmdutil.Factory) []*cobra.Command {
+	return []*cobra.Command{
+		providerCmd(f, "connect <provider>", "Log in to a provider in the browser and store the credentials", false),
+		providerCmd(f, "disconnect <provider>", "Revoke the provider's tokens where it allows, and forget them locally", false),
+		providerCmd(f, "status [<provider>]", "Show which providers are connected, how, and until when", true),
+		providerCmd(f, "token <provider>", "Print a valid credential for scripts, refreshing it first", false),
+	}
+}
+
+// Create returns `create` with its provider subcommands.
+func Create(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{Use: "create <provider>", Short: "Create a PolyScale cache or an Upstash Redis database"}
+	f.ProviderParent(cmd)
+	cmd.AddCommand(
+		&cobra.Command{Use: "polyscale", Short: "Create a PolyScale cache for an origin database", Args: cmdutil.ExactArgs(0, "no arguments"), RunE: unavailable},
+		&cobra.Command{Use: "upstash", Short: "Create an Upstash Redis database", Args: cmdutil.ExactArgs(0, "no arguments"), RunE: unavailable},
+	)
+	return cmd
+}
+
+// List returns `list <provider>`.
+func List(f *cmdutil.Factory) *cobra.Command {
+	return providerCmd(f, "list <provider>", "List PolyScale caches or Upstash databases", false)
+}
+
+// Get returns `get <provider> <id|name>`.
+func Get(f *cmdutil.Factory) *cobra.Command {
+	cmd := providerCmd(f, "get <provider> <id|name>", "Show one cache or database", false)
+	cmd.Args = providerAndRef(f)
+	return cmd
+}
+
+// Delete returns `delete <provider> <id|name>`.
+func Delete(f *cmdutil.Factory) *cobra.Command {
+	cmd := providerCmd(f, "delete <provider> <id|name>", "Delete a cache or database (asks on a terminal; --yes for scripts)", false)
+	cmd.Args = providerAndRef(f)
+	return cmd
+}
+
+func providerAndRef(f *cmdutil.Factory) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := cmdutil.ExactArgs(2, "a provider and an id or name")(cmd, args); err != nil {
+			return err
+		}
+		return f.ProviderArg(args[0])
+	}
+}
+
+// Rules returns `rules`, PolyScale's cache rules.
+func Rules(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "rules <command>",
+		Short: "Manage PolyScale cache rules (TTL rules)",
+		Args:  cobra.NoArgs,
+		RunE:  unavailable,
+	}
+	for _, sub := range []struct{ use, short string }{
+		{"list <cache>", "List a cache's rules"},
+		{"set <cache>", "Create or update a rule"},
+		{"delete <cache>", "Delete a rule"},
+	} {
+		cmd.AddCommand(&cobra.Command{Use: sub.use, Short: sub.short, Args: cmdutil.ExactArgs(1, "a cache id or name"), RunE: unavailable})
+	}
+	return cmd
+}
+
+// Doctor returns `doctor`.
+func Doctor(f *cmdutil.Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "doctor",
+		Short: "Check the keychain, the callback port, the browser and the endpoints",
+		Args:  cmdutil.ExactArgs(0, "no arguments"),
+		RunE:  unavailable,
+	}
+}

@@ -1,0 +1,76 @@
+package cmdutil
+
+import (
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cachelink/cachelink/internal/clierr"
+)
+
+// ProviderArg checks a <provider> argument against the known providers.
+func (f *Factory) ProviderArg(name string) error {
+	for _, p := range f.Providers {
+		if p == name {
+			return nil
+		}
+	}
+	return clierr.Usagef("unknown provider %q; choose one of: %s", name, strings.Join(f.Providers, ", "))
+}
+
+// ProviderArgs accepts exactly one argument naming a provider, or, with
+// optional, none.
+func (f *Factory) ProviderArgs(optional bool) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		switch {
+		case len(args) == 0 && optional:
+			return nil
+		case len(args) == 0:
+			return clierr.Usagef("%s needs a provider: %s", cmd.CommandPath(), strings.Join(f.Providers, " or "))
+		case len(args) > 1:
+			return clierr.Usagef("%s takes one provider, got %d arguments", cmd.CommandPath(), len(args))
+		}
+		return f.ProviderArg(args[0])
+	}
+}
+
+// ProviderParent makes cmd a parent whose subcommands are providers
+// (`cachelink create polyscale ...`): called bare or with an unknown provider
+// it fails with a usage error instead of printing help and exiting 0.
+func (f *Factory) ProviderParent(cmd *cobra.Command) {
+	cmd.Args = cobra.ArbitraryArgs
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return clierr.Usagef("%s needs a provider: %s", cmd.CommandPath(), strings.Join(f.Providers, " or "))
+		}
+		if err := f.ProviderArg(args[0]); err != nil {
+			return err
+		}
+		return clierr.Usagef("%s %s: unexpected arguments", cmd.CommandPath(), args[0])
+	}
+}
+
+// ExactArgs is cobra.ExactArgs with a message that names the arguments.
+func ExactArgs(n int, names string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) == n {
+			return nil
+		}
+		if len(args) < n {
+			return clierr.Usagef("%s needs %s", cmd.CommandPath(), names)
+		}
+		// The extra arguments are not echoed: a misplaced connection string
+		// would put its password on stderr.
+		return clierr.Usagef("%s takes %s, got %d arguments", cmd.CommandPath(), names, len(args))
+	}
+}
+
+// OneOf checks a flag value against its allowed values.
+func OneOf(flag, value string, allowed ...string) error {
+	for _, a := range allowed {
+		if value == a {
+			return nil
+		}
+	}
+	return clierr.Usagef("invalid value %q for --%s; choose one of: %s", value, flag, strings.Join(allowed, ", "))
+}
