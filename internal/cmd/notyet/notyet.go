@@ -40,10 +40,29 @@ func Auth(f *cmdutil.Factory) []*cobra.Command {
 func Create(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{Use: "create <provider>", Short: "Create a PolyScale cache or an Upstash Redis database"}
 	f.ProviderParent(cmd)
-	cmd.AddCommand(
-		&cobra.Command{Use: "polyscale", Short: "Create a PolyScale cache for an origin database", Args: cmdutil.ExactArgs(0, "no arguments"), RunE: unavailable},
-		&cobra.Command{Use: "upstash", Short: "Create an Upstash Redis database", Args: cmdutil.ExactArgs(0, "no arguments"), RunE: unavailable},
-	)
+	ps := &cobra.Command{Use: "polyscale", Short: "Create a PolyScale cache for an origin database", Args: cmdutil.ExactArgs(0, "no arguments"), RunE: unavailable}
+	var origin cmdutil.OriginFlags
+	origin.Register(ps)
+	fs := ps.Flags()
+	fs.String("name", "", "Cache name")
+	fs.String("type", "", "Database type without an origin: postgres, mysql, mariadb or mssql")
+	fs.String("host", "", "Origin host without an origin")
+	fs.Int("port", 0, "Origin port without an origin")
+	fs.String("description", "", "Cache description")
+	fs.Bool("no-caching", false, "Create the cache with caching off")
+	fs.Bool("skip-dns-check", false, "Do not check that the origin host resolves (private hosts)")
+	fs.Bool("if-not-exists", false, "Return the existing cache of that name when its origin matches")
+
+	up := &cobra.Command{Use: "upstash", Short: "Create an Upstash Redis database", Args: cmdutil.ExactArgs(0, "no arguments"), RunE: unavailable}
+	fu := up.Flags()
+	fu.String("name", "", "Database name")
+	fu.String("region", "", "Primary region, such as eu-west-1")
+	fu.StringArray("read-region", nil, "Read region (repeatable; AWS regions, never the primary)")
+	fu.Bool("eviction", false, "Evict keys when the database is full")
+	fu.Int("budget", 0, "Monthly budget in US dollars")
+	fu.Bool("if-not-exists", false, "Return the existing database of that name")
+
+	cmd.AddCommand(ps, up)
 	return cmd
 }
 
