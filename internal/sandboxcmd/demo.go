@@ -1,0 +1,253 @@
+package sandboxcmd
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cachelink/cachelink/internal/sandbox"
+)
+
+// demoOrigin is the sample application database the demo caches.
+const demoOrigin = "postgres://app:s3cret@db.example.com:5432/shop?sslmode=verify-full"
+
+func newCmdDemo(stdout, stderr io.Writer) *cobra.Command {
+	var cachelinkPath string
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Run cachelink's main job end to end against an in-process sandbox",
+		Long: `Start a sandbox with auto-approve, then drive the real cachelink binary through
+the main job: connect both providers (the browser is this program's 'browse'
+command, plugged in through BROWSER like any user's browser), create a PolyScale
+cache for a sample Postgres origin and an Upstash database, and print both
+connection strings on stdout. Steps this version of cachelink cannot do yet
+are reported as skipped. Nothing touches your keychain or your config: the
+demo uses a temporary config directory and file credential store.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return demo(cmd.Context(), cachelinkPath, stdout, stderr)
+		},
+	}
+	cmd.Flags().StringVar(&cachelinkPath, "cachelink", "", "cachelink binary to drive (default: build it from this checkout, else PATH)")
+
+	browse := &cobra.Command{
+		Use:    "browse <url>",
+		Short:  "Act as a browser that approves: follow the redirects of an authorize URL",
+		Hidden: true,
+		Args:   cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return browseURL(cmd.Context(), args[0])
+		},
+	}
+	cmd.AddCommand(browse)
+	return cmd
+}
+
+// browseURL follows the redirects of an authorize URL as a browser would,
+// ending on cachelink's loopback callback.
+func browseURL(ctx context.Context, u string) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode >= 400 {
+		return fmt.Errorf("the login page answered %s", resp.Status)
+	}
+	return nil
+}
+
+type demoRun struct {
+	bin    string
+	env    []string
+	stderr io.Writer
+}
+
+// step runs cachelink with args; skipped reports a command this version
+// does not have yet.
+func (d *demoRun) step(ctx context.Context, title string, args ...string) (out string, skipped bool, err error) {
+	fmt.Fprintf(d.stderr, "\n→ %s\n  $ cachelink %s\n", title, strings.Join(args, " "))
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, d.bin, args...)
+	cmd.Env = d.env
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout = &stdout
+	cmd.Stderr = &stderr
+	err = cmd.Run()
+	if err != nil && strings.Contains(stderr.String(), "not available in this version") {
+		fmt.Fprintln(d.stderr, "  skipped: not available in this version of cachelink yet")
+		return "", true, nil
+	}
+	if stderr.Len() > 0 {
+		fmt.Fprint(d.stderr, indent(stderr.String()))
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("cachelink %s: %w", args[0], err)
+	}
+	return strings.TrimSpace(stdout.String()), false, nil
+}
+
+func indent(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return "  " + strings.Join(lines, "\n  ") + "\n"
+}
+
+func demo(ctx context.Context, cachelinkPath string, stdout, stderr io.Writer) error {
+	tmp, err := os.MkdirTemp("", "cachelink-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+
+	bin, err := findCachelink(ctx, cachelinkPath, tmp, stderr)
+	if err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+
+	apiKey := "demo-polyscale-api-key"
+	sb, err := sandbox.New(sandbox.Options{AutoApprove: true, PolyScaleAPIKey: apiKey})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	base := "http://" + ln.Addr().String()
+	srvCtx, stopServer := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() { served <- serveUntilDone(srvCtx, ln, sb.Handler()) }()
+	defer func() { stopServer(); <-served }()
+	fmt.Fprintf(stderr, "Sandbox serving PolyScale and Upstash at %s (auto-approve)\n", base)
+
+	env := os.Environ()
+	for _, e := range sb.Env(base, "") {
+		if e.Name == "POLYSCALE_API_KEY" {
+			continue // the demo logs in through the browser, not with the CI key
+		}
+		env = append(env, e.Name+"="+e.Value)
+	}
+	env = append(env,
+		"CACHELINK_CONFIG_DIR="+filepath.Join(tmp, "config"),
+		"CACHELINK_TOKEN_STORE=file",
+		"BROWSER="+self+" demo browse",
+		"DATABASE_URL="+demoOrigin,
+		"NO_COLOR=1",
+	)
+	d := &demoRun{bin: bin, env: env, stderr: stderr}
+
+	if _, _, err := d.step(ctx, "Connect PolyScale (browser login, PKCE)", "connect", "polyscale"); err != nil {
+		return err
+	}
+	if _, _, err := d.step(ctx, "Connect Upstash (browser login, then a Developer API key)", "connect", "upstash"); err != nil {
+		return err
+	}
+	pgURL, skipped, err := d.step(ctx, "Create a PolyScale cache for the sample Postgres origin",
+		"create", "polyscale", "--name", "demo-shop", "--origin-env", "DATABASE_URL", "--skip-dns-check")
+	if err != nil {
+		return err
+	}
+	if skipped {
+		// Until `create polyscale` lands, create the cache through the
+		// sandbox's API and let cachelink rewrite the origin for it.
+		id, err := createCacheDirectly(ctx, base, apiKey)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "  created cache %s through the sandbox API instead\n", id)
+		pgURL, _, err = d.step(ctx, "Print the cache's connection string", "connstr", "polyscale", id, "--origin-env", "DATABASE_URL")
+		if err != nil {
+			return err
+		}
+	}
+	redisURL, _, err := d.step(ctx, "Create an Upstash Redis database", "create", "upstash", "--name", "demo-cache", "--region", "eu-west-1")
+	if err != nil {
+		return err
+	}
+
+	fmt.Fprintln(stderr, "\nConnection strings:")
+	if pgURL != "" {
+		fmt.Fprintf(stdout, "DATABASE_URL=%s\n", pgURL)
+	}
+	if redisURL != "" {
+		fmt.Fprintf(stdout, "REDIS_URL=%s\n", redisURL)
+	} else {
+		fmt.Fprintln(stderr, "  (no Upstash database: this version of cachelink cannot create one yet)")
+	}
+	return nil
+}
+
+// createCacheDirectly creates the demo cache with a static API key, the
+// way a CI job would, without going through cachelink.
+func createCacheDirectly(ctx context.Context, base, apiKey string) (string, error) {
+	body := `{"name":"demo-shop","host":"db.example.com","port":5432,"database":"postgres","cachingEnabled":true,"defaultCachingBehaviour":"autoCached"}`
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/v1/caches", strings.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Authorization", "Bearer "+apiKey)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var created struct{ ID string }
+	if resp.StatusCode/100 != 2 {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		return "", fmt.Errorf("sandbox refused the cache: %s %s", resp.Status, b)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&created); err != nil || created.ID == "" {
+		return "", errors.New("sandbox returned no cache id")
+	}
+	return created.ID, nil
+}
+
+// findCachelink returns the binary to drive: --cachelink, else one built
+// from this checkout, else cachelink on PATH.
+func findCachelink(ctx context.Context, flag, tmp string, stderr io.Writer) (string, error) {
+	if flag != "" {
+		return flag, nil
+	}
+	if _, err := os.Stat("go.mod"); err == nil {
+		out := filepath.Join(tmp, "cachelink")
+		if runtime.GOOS == "windows" {
+			out += ".exe"
+		}
+		fmt.Fprintln(stderr, "Building cachelink from this checkout...")
+		cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "github.com/cachelink/cachelink/cmd/cachelink")
+		cmd.Stderr = stderr
+		if err := cmd.Run(); err == nil {
+			return out, nil
+		}
+	}
+	if p, err := exec.LookPath("cachelink"); err == nil {
+		return p, nil
+	}
+	return "", errors.New("no cachelink binary: run the demo from a checkout of cachelink, pass --cachelink PATH, or install it with go install github.com/cachelink/cachelink/cmd/cachelink@latest")
+}
