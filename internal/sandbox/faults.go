@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
@@ -22,13 +23,14 @@ const (
 
 // FaultRule is one injected failure. See Faults.
 type FaultRule struct {
-	Kind       string        `json:"kind"`        // "latency", "error" (5xx), "429", "drop_after_create"
-	Count      int           `json:"count"`       // how many matching requests it affects; 0 = until cleared (latency only; 1 for the others)
-	Status     int           `json:"status"`      // for "error": 500, 502, 503 or 504 (default 503)
-	RetryAfter string        `json:"retry_after"` // for "429": the Retry-After value (seconds or HTTP-date), default "1"
-	Latency    time.Duration `json:"latency"`     // for "latency"; JSON as a Go duration string like "200ms"
-	Method     string        `json:"method"`      // "" = any
-	PathPrefix string        `json:"path_prefix"` // "" = any path except /_sandbox
+	Kind       string        `json:"kind"`           // "latency", "error" (5xx), "429", "drop_after_create"
+	Count      int           `json:"count"`          // how many matching requests it affects; 0 = until cleared (latency only; 1 for the others)
+	Status     int           `json:"status"`         // for "error": 500, 502, 503 or 504 (default 503)
+	RetryAfter string        `json:"retry_after"`    // for "429": the Retry-After value (seconds or HTTP-date), default "1"
+	Latency    time.Duration `json:"latency"`        // for "latency"; JSON as a Go duration string like "200ms"
+	Rate       float64       `json:"rate,omitempty"` // for "error": fail each matching request with this probability (0-1); with count 0, until cleared
+	Method     string        `json:"method"`         // "" = any
+	PathPrefix string        `json:"path_prefix"`    // "" = any path except /_sandbox
 }
 
 type faultRuleJSON FaultRule
@@ -85,6 +87,9 @@ func (r *FaultRule) validate() error {
 		}
 		return nil
 	case FaultError:
+		if r.Rate < 0 || r.Rate > 1 {
+			return fmt.Errorf("rate must be between 0 and 1, not %g", r.Rate)
+		}
 		if r.Status == 0 {
 			r.Status = http.StatusServiceUnavailable
 		}
@@ -106,7 +111,7 @@ func (r *FaultRule) validate() error {
 	default:
 		return fmt.Errorf("unknown fault kind %q (want latency, error, 429 or drop_after_create)", r.Kind)
 	}
-	if r.Count == 0 {
+	if r.Count == 0 && r.Rate == 0 {
 		r.Count = 1
 	}
 	return nil
@@ -219,6 +224,8 @@ func (f *Faults) match(r *http.Request) (time.Duration, *faultEntry) {
 			delay += e.rule.Latency
 		case act != nil:
 			continue
+		case e.rule.Rate > 0 && rand.Float64() >= e.rule.Rate:
+			continue // this request is spared; the rule stays as it was
 		case e.rule.Kind == FaultDropAfterCreate:
 			if !isCreateRequest(r) {
 				continue

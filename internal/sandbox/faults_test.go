@@ -3,6 +3,7 @@ package sandbox
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -276,5 +277,46 @@ func TestAdminEndpoints(t *testing.T) {
 	r.json(t, &st)
 	if r.status != 200 || len(st.Caches) != 1 || st.Caches[0].ID != id || len(st.APIKeys) != 1 {
 		t.Errorf("state: %s", r.body)
+	}
+}
+
+// TestFaultRateFailsSomeRequestsUntilCleared: {"kind":"error","rate":0.5}
+// flaps: each request fails with that probability, until the rule is cleared.
+func TestFaultRateFailsSomeRequestsUntilCleared(t *testing.T) {
+	f := &Faults{}
+	if err := f.Add(FaultRule{Kind: FaultError, Rate: 1.5}); err == nil {
+		t.Fatal("a rate above 1 must be refused")
+	}
+	if err := f.Add(FaultRule{Kind: FaultError, Rate: 0.5}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(f.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusOK)
+	})))
+	defer srv.Close()
+	failed := 0
+	const n = 200
+	for i := 0; i < n; i++ {
+		resp, err := http.Get(srv.URL + "/v1/caches")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusServiceUnavailable {
+			failed++
+		}
+	}
+	// Binomial(200, 0.5): outside 50..150 happens with probability ~1e-12.
+	if failed < 50 || failed > 150 {
+		t.Fatalf("%d of %d requests failed with rate 0.5", failed, n)
+	}
+	f.Clear()
+	resp, err := http.Get(srv.URL + "/v1/caches")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("after Clear: %s", resp.Status)
 	}
 }
