@@ -43,8 +43,17 @@ func Main() int {
 
 // Run executes one command line against a fresh command tree.
 func Run(ctx context.Context, ios *iostreams.IOStreams, args []string) int {
+	return RunWith(ctx, ios, args, nil)
+}
+
+// RunWith is Run with a hook that adjusts the factory before the tree is
+// built: tests put a fake keychain or browser there.
+func RunWith(ctx context.Context, ios *iostreams.IOStreams, args []string, configure func(*cmdutil.Factory)) int {
 	var rootCmd *cobra.Command
 	f := cmdutil.New(ios, func() *pflag.FlagSet { return rootCmd.PersistentFlags() })
+	if configure != nil {
+		configure(f)
+	}
 	rootCmd = root.NewCmdRoot(f)
 	rootCmd.SetArgs(args)
 	rootCmd.SetIn(ios.In)

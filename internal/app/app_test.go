@@ -36,7 +36,7 @@ func (r run) exec(t *testing.T) result {
 	t.Helper()
 	dir := t.TempDir()
 	t.Setenv("CACHELINK_CONFIG_DIR", dir)
-	for _, k := range []string{"CACHELINK_POLYSCALE_EDGE_HOST", "CACHELINK_NO_INPUT", "CACHELINK_PROFILE", "NO_COLOR", "DATABASE_URL"} {
+	for _, k := range []string{"CACHELINK_POLYSCALE_EDGE_HOST", "CACHELINK_POLYSCALE_CLIENT_ID", "CACHELINK_NO_INPUT", "CACHELINK_PROFILE", "NO_COLOR", "DATABASE_URL"} {
 		t.Setenv(k, "")
 		os.Unsetenv(k)
 	}
@@ -90,7 +90,7 @@ func TestGolden(t *testing.T) {
 		{"err-unknown-flag", run{args: []string{"connstr", "polyscale", cacheID, "--orign", "x"}}, 2},
 		{"err-bad-output", run{args: []string{"version", "-o", "yaml"}}, 2},
 		{"err-bad-profile", run{args: []string{"status", "--profile", "../etc"}}, 2},
-		{"err-connect-not-yet", run{args: []string{"connect", "polyscale"}}, 1},
+		{"err-connect-no-client-id", run{args: []string{"connect", "polyscale"}}, 1},
 		{"err-connect-unknown-provider", run{args: []string{"connect", "heroku"}}, 2},
 		{"err-create-not-yet", run{args: []string{"create", "upstash"}}, 1},
 		{"err-connstr-upstash-not-yet", run{args: []string{"connstr", "upstash", "db"}}, 1},

@@ -4,13 +4,20 @@
 package cmdutil
 
 import (
+	"fmt"
+	"net/http"
+	"os"
 	"sync"
 
 	"github.com/spf13/pflag"
 
+	"github.com/cachelink/cachelink/internal/account"
 	"github.com/cachelink/cachelink/internal/build"
 	"github.com/cachelink/cachelink/internal/config"
+	"github.com/cachelink/cachelink/internal/credentials"
+	"github.com/cachelink/cachelink/internal/httpx"
 	"github.com/cachelink/cachelink/internal/iostreams"
+	"github.com/cachelink/cachelink/internal/oauth"
 )
 
 // Globals are the values of the global flags, filled in when argv is parsed.
@@ -38,6 +45,30 @@ type Factory struct {
 
 	// Providers lists the provider names commands accept, in order.
 	Providers []string
+
+	// Getenv reads the environment (os.Getenv; tests replace it).
+	Getenv func(string) string
+
+	// Keyring is the system keychain; nil means go-keyring. Tests put a
+	// fake here.
+	Keyring credentials.Keyring
+
+	// Store returns the credential store, built on the first call from
+	// CACHELINK_TOKEN_STORE, the configuration directory and the keychain
+	// timeout. Nothing touches the keychain until the store is used.
+	Store func() (*credentials.Store, error)
+
+	// HTTPClient is the client every provider request goes through.
+	HTTPClient func() *http.Client
+
+	// OpenBrowser opens a URL; nil means $BROWSER or the system opener.
+	// BrowserUsable says whether a browser can plausibly open here (no SSH
+	// session, a display on Linux). Tests replace both.
+	OpenBrowser   func(url string) error
+	BrowserUsable func() bool
+
+	// Accounts resolves which credential a command uses.
+	Accounts *account.Resolver
 }
 
 // New returns the production factory. globalFlags is the root command's
@@ -49,6 +80,7 @@ func New(ios *iostreams.IOStreams, globalFlags func() *pflag.FlagSet) *Factory {
 		Build:     build.Current(),
 		Globals:   &Globals{Output: "text", Profile: "default"},
 		Providers: []string{"polyscale", "upstash"},
+		Getenv:    os.Getenv,
 	}
 	var (
 		once sync.Once
@@ -65,5 +97,73 @@ func New(ios *iostreams.IOStreams, globalFlags func() *pflag.FlagSet) *Factory {
 		})
 		return cfg, err
 	}
+	var (
+		storeOnce sync.Once
+		store     *credentials.Store
+		storeErr  error
+	)
+	f.Store = func() (*credentials.Store, error) {
+		storeOnce.Do(func() { store, storeErr = f.newStore() })
+		return store, storeErr
+	}
+	var (
+		clientOnce sync.Once
+		client     *http.Client
+	)
+	f.HTTPClient = func() *http.Client {
+		clientOnce.Do(func() {
+			opts := httpx.Options{UserAgent: "cachelink/" + f.Build.Version}
+			if cfg, err := f.Config(); err == nil && cfg.Bool(config.Debug) {
+				opts.Debug = f.IOStreams.ErrOut
+			}
+			client = httpx.New(opts)
+		})
+		return client
+	}
+	f.BrowserUsable = func() bool {
+		_, usable := oauth.BrowserOpener(f.IOStreams.ErrOut, f.Getenv)
+		return usable
+	}
+	f.Accounts = &account.Resolver{
+		Getenv:     func(k string) string { return f.Getenv(k) },
+		Config:     func() (*config.Config, error) { return f.Config() },
+		Store:      func() (*credentials.Store, error) { return f.Store() },
+		HTTPClient: func() *http.Client { return f.HTTPClient() },
+	}
 	return f
+}
+
+// Browser returns the function that opens a URL for a login.
+func (f *Factory) Browser() func(string) error {
+	if f.OpenBrowser != nil {
+		return f.OpenBrowser
+	}
+	open, _ := oauth.BrowserOpener(f.IOStreams.ErrOut, f.Getenv)
+	return open
+}
+
+func (f *Factory) newStore() (*credentials.Store, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := config.Dir()
+	if err != nil {
+		return nil, err
+	}
+	timeout, err := cfg.Duration(config.KeyringTimeout)
+	if err != nil {
+		return nil, err
+	}
+	s, err := credentials.NewStore(credentials.Options{
+		Mode:    cfg.String(config.TokenStore),
+		Dir:     dir,
+		Keyring: f.Keyring,
+		Timeout: timeout,
+		Warn:    func(msg string) { fmt.Fprintln(f.IOStreams.ErrOut, msg) },
+	})
+	if err != nil {
+		return nil, &config.Error{Usage: true, Err: err}
+	}
+	return s, nil
 }

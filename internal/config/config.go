@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
@@ -39,6 +40,9 @@ const (
 	Profile = "profile"  // --profile, CACHELINK_PROFILE
 	NoInput = "no_input" // --no-input, CACHELINK_NO_INPUT
 	Debug   = "debug"    // --debug, CACHELINK_DEBUG
+
+	TokenStore     = "token_store"     // CACHELINK_TOKEN_STORE: auto, keyring or file
+	KeyringTimeout = "keyring_timeout" // CACHELINK_KEYRING_TIMEOUT: bound on each keychain call
 )
 
 // Defaults are the values used when neither a flag, the environment nor the
@@ -62,6 +66,8 @@ func Defaults() map[string]any {
 		Profile:               "default",
 		NoInput:               false,
 		Debug:                 false,
+		TokenStore:            "auto",
+		KeyringTimeout:        "3s",
 	}
 }
 
@@ -191,6 +197,17 @@ func (c *Config) File() string { return c.file }
 
 // String returns the value of key.
 func (c *Config) String(key string) string { return c.v.GetString(key) }
+
+// Duration returns the value of key as a duration ("3s", "500ms"). A value
+// that is not a positive duration is a usage error naming the key.
+func (c *Config) Duration(key string) (time.Duration, error) {
+	raw := c.v.GetString(key)
+	d, err := time.ParseDuration(raw)
+	if err != nil || d <= 0 {
+		return 0, &Error{Usage: true, Err: fmt.Errorf("%s (%s) is %q: want a positive duration such as 3s or 500ms", key, EnvName(key), raw)}
+	}
+	return d, nil
+}
 
 // Bool returns the value of key.
 func (c *Config) Bool(key string) bool { return c.v.GetBool(key) }

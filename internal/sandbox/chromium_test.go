@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,30 +13,15 @@ import (
 	"github.com/chromedp/chromedp"
 	"golang.org/x/oauth2"
 
+	"github.com/cachelink/cachelink/internal/cmdtest"
 	"github.com/cachelink/cachelink/internal/sandbox"
 )
-
-// findChromium returns a Chromium binary, or skips the test outside CI.
-// CI installs Debian's chromium (.ci/run), so there a missing browser fails.
-func findChromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("CI=true but no chromium on PATH: .ci/run should have installed Debian's chromium")
-	}
-	t.Skip("no chromium on PATH: install Debian's chromium to run the consent-page browser test")
-	return ""
-}
 
 // TestConsentPageInARealBrowser shows the consent page works for a person:
 // headless Chromium loads it, Approve is clicked, and the browser lands on a
 // loopback listener with a code that the token endpoint accepts.
 func TestConsentPageInARealBrowser(t *testing.T) {
-	chromium := findChromium(t)
+	chromium := cmdtest.Chromium(t)
 
 	codes := make(chan string, 1)
 	callback := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -129,8 +130,22 @@ func demo(ctx context.Context, cachelinkPath string, stdout, stderr io.Writer) e
 		return err
 	}
 
+	// The login's loopback port: a free one, registered with both clients,
+	// so that a dev server on port 3000 does not stop the demo.
+	port, err := freeLoopbackPort()
+	if err != nil {
+		return err
+	}
+	clients := sandbox.DefaultClients()
+	for i := range clients {
+		u := "http://localhost:" + port
+		if clients[i].Provider == "polyscale" {
+			u += "/callback"
+		}
+		clients[i].RedirectURIs = []string{u}
+	}
 	apiKey := "demo-polyscale-api-key"
-	sb, err := sandbox.New(sandbox.Options{AutoApprove: true, PolyScaleAPIKey: apiKey})
+	sb, err := sandbox.New(sandbox.Options{AutoApprove: true, PolyScaleAPIKey: apiKey, Clients: clients})
 	if err != nil {
 		return err
 	}
@@ -200,6 +215,28 @@ func demo(ctx context.Context, cachelinkPath string, stdout, stderr io.Writer) e
 		fmt.Fprintln(stderr, "  (no Upstash database: this version of cachelink cannot create one yet)")
 	}
 	return nil
+}
+
+// freeLoopbackPort returns a port free on 127.0.0.1 and, where the machine
+// has IPv6, on [::1]: connect binds both.
+func freeLoopbackPort() (string, error) {
+	for range 20 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return "", err
+		}
+		_, port, _ := net.SplitHostPort(l.Addr().String())
+		l6, err6 := net.Listen("tcp", "[::1]:"+port)
+		l.Close()
+		if err6 == nil {
+			l6.Close()
+			return port, nil
+		}
+		if !errors.Is(err6, syscall.EADDRINUSE) {
+			return port, nil // no IPv6 here
+		}
+	}
+	return "", errors.New("no loopback port is free on both 127.0.0.1 and [::1]")
 }
 
 // createCacheDirectly creates the demo cache with a static API key, the

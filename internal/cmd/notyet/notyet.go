@@ -26,16 +26,6 @@ func providerCmd(f *cmdutil.Factory, use, short string, optional bool) *cobra.Co
 	}
 }
 
-// Auth returns connect, disconnect, status and token.
-func Auth(f *cmdutil.Factory) []*cobra.Command {
-	return []*cobra.Command{
-		providerCmd(f, "connect <provider>", "Log in to a provider in the browser and store the credentials", false),
-		providerCmd(f, "disconnect <provider>", "Revoke the provider's tokens where it allows, and forget them locally", false),
-		providerCmd(f, "status [<provider>]", "Show which providers are connected, how, and until when", true),
-		providerCmd(f, "token <provider>", "Print a valid credential for scripts, refreshing it first", false),
-	}
-}
-
 // Create returns `create` with its provider subcommands.
 func Create(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{Use: "create <provider>", Short: "Create a PolyScale cache or an Upstash Redis database"}
@@ -110,14 +100,4 @@ func Rules(f *cmdutil.Factory) *cobra.Command {
 		cmd.AddCommand(&cobra.Command{Use: sub.use, Short: sub.short, Args: cmdutil.ExactArgs(1, "a cache id or name"), RunE: unavailable})
 	}
 	return cmd
-}
-
-// Doctor returns `doctor`.
-func Doctor(f *cmdutil.Factory) *cobra.Command {
-	return &cobra.Command{
-		Use:   "doctor",
-		Short: "Check the keychain, the callback port, the browser and the endpoints",
-		Args:  cmdutil.ExactArgs(0, "no arguments"),
-		RunE:  unavailable,
-	}
 }

@@ -7,7 +7,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cachelink/cachelink/internal/clierr"
+	"github.com/cachelink/cachelink/internal/cmd/auth"
 	"github.com/cachelink/cachelink/internal/cmd/connstr"
+	"github.com/cachelink/cachelink/internal/cmd/doctor"
 	"github.com/cachelink/cachelink/internal/cmd/notyet"
 	"github.com/cachelink/cachelink/internal/cmd/version"
 	"github.com/cachelink/cachelink/internal/cmdutil"
@@ -79,9 +81,9 @@ exactly the connection string. Progress, hints and warnings go to stderr.`,
 			cmd.AddCommand(c)
 		}
 	}
-	add("auth", notyet.Auth(f)...)
+	add("auth", auth.NewCmdConnect(f), auth.NewCmdDisconnect(f), auth.NewCmdStatus(f), auth.NewCmdToken(f))
 	add("resources", notyet.Create(f), connstr.NewCmdConnstr(f), notyet.List(f), notyet.Get(f), notyet.Delete(f), notyet.Rules(f))
-	add("tool", notyet.Doctor(f), version.NewCmdVersion(f, nil))
+	add("tool", doctor.NewCmdDoctor(f), version.NewCmdVersion(f, nil))
 	cmd.SetHelpCommandGroupID("tool")
 	cmd.SetCompletionCommandGroupID("tool")
 	return cmd

@@ -1,0 +1,121 @@
+package account_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/cachelink/cachelink/internal/account"
+	"github.com/cachelink/cachelink/internal/app"
+	"github.com/cachelink/cachelink/internal/clierr"
+	"github.com/cachelink/cachelink/internal/cmdtest"
+	"github.com/cachelink/cachelink/internal/cmdutil"
+	"github.com/cachelink/cachelink/internal/iostreams"
+)
+
+// factory is what a command gets, on the test's keychain.
+func factory(e *cmdtest.Env) *cmdutil.Factory {
+	ios, _, _, _ := iostreams.Test()
+	f := cmdutil.New(ios, nil)
+	f.Keyring = e.Keyring
+	return f
+}
+
+// api answers 401 to the tokens in revoked and 200 to any other.
+type api struct {
+	mu      sync.Mutex
+	revoked map[string]bool
+	seen    []string
+}
+
+func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.seen = append(a.seen, tok)
+	if a.revoked[tok] {
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+func send(url string) func(*account.Credential) (*http.Response, error) {
+	return func(c *account.Credential) (*http.Response, error) {
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+		return http.DefaultClient.Do(req)
+	}
+}
+
+func TestA401ForcesOneRefreshAndOneRetry(t *testing.T) {
+	e := cmdtest.New(t, cmdtest.Options{})
+	if r := e.Run("connect", "polyscale"); r.Code != 0 {
+		t.Fatal(r.Stderr)
+	}
+	first := strings.TrimSpace(e.Run("token", "polyscale").Stdout)
+	a := &api{revoked: map[string]bool{first: true}} // valid-looking, but the API refuses it
+	srv := httptest.NewServer(a)
+	defer srv.Close()
+
+	f := factory(e)
+	resp, err := f.Accounts.Call(context.Background(), "polyscale", "default", send(srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("status %d after the forced refresh", resp.StatusCode)
+	}
+	if n := e.Sandbox.Counters.Refreshes.Load(); n != 1 {
+		t.Errorf("refreshes = %d, want 1", n)
+	}
+	if len(a.seen) != 2 || a.seen[1] == first {
+		t.Errorf("the API saw %d requests; want the rejected token, then a new one", len(a.seen))
+	}
+	if got := strings.TrimSpace(e.Run("token", "polyscale").Stdout); got != a.seen[1] {
+		t.Error("the refreshed token was not stored")
+	}
+}
+
+func TestASecond401MeansConnectAgain(t *testing.T) {
+	e := cmdtest.New(t, cmdtest.Options{})
+	if r := e.Run("connect", "polyscale"); r.Code != 0 {
+		t.Fatal(r.Stderr)
+	}
+	var seen []string // the API refuses every token
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen = append(seen, r.Header.Get("Authorization"))
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	defer srv.Close()
+
+	_, err := factory(e).Accounts.Call(context.Background(), "polyscale", "default", send(srv.URL))
+	if clierr.KindOf(err) != clierr.Auth || !strings.Contains(clierr.HintOf(err), "cachelink connect polyscale") {
+		t.Errorf("err = %v (hint %q), want exit 4 asking to connect", err, clierr.HintOf(err))
+	}
+	if app.ExitCode(err) != 4 {
+		t.Errorf("exit code %d, want 4", app.ExitCode(err))
+	}
+	if len(seen) != 2 {
+		t.Errorf("the API saw %d requests, want 2 (one retry only)", len(seen))
+	}
+}
+
+func TestA401ToAnEnvironmentKeyIsNotRetried(t *testing.T) {
+	e := cmdtest.New(t, cmdtest.Options{})
+	t.Setenv("POLYSCALE_API_KEY", "bad-key")
+	a := &api{revoked: map[string]bool{"bad-key": true}}
+	srv := httptest.NewServer(a)
+	defer srv.Close()
+	_, err := factory(e).Accounts.Call(context.Background(), "polyscale", "default", send(srv.URL))
+	if app.ExitCode(err) != 4 || !strings.Contains(err.Error(), "POLYSCALE_API_KEY") {
+		t.Errorf("err = %v, want exit 4 naming POLYSCALE_API_KEY", err)
+	}
+	if len(a.seen) != 1 || e.Keyring.Calls.Load() != 0 {
+		t.Errorf("requests %d, keychain calls %d; want 1 and 0", len(a.seen), e.Keyring.Calls.Load())
+	}
+}

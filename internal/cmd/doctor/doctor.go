@@ -1,0 +1,342 @@
+// Package doctor implements `cachelink doctor`: the checks that explain why
+// a login or a command does not work on this machine (a keychain that hangs
+// or is missing, a callback port held by a dev server, no browser over SSH,
+// an unreachable endpoint), each problem with its fix.
+package doctor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cachelink/cachelink/internal/clierr"
+	"github.com/cachelink/cachelink/internal/cmdutil"
+	"github.com/cachelink/cachelink/internal/config"
+	"github.com/cachelink/cachelink/internal/credentials"
+	"github.com/cachelink/cachelink/internal/output"
+)
+
+// Level is how bad a finding is.
+type Level string
+
+// The levels: only Fail makes doctor exit 1.
+const (
+	OK   Level = "ok"
+	Warn Level = "warn"
+	Fail Level = "fail"
+	Info Level = "info"
+)
+
+// Check is one finding; its JSON keys are stable.
+type Check struct {
+	Name       string  `json:"name"`
+	Level      Level   `json:"level"`
+	Detail     string  `json:"detail"`
+	Fix        string  `json:"fix,omitempty"`
+	DurationMS float64 `json:"duration_ms,omitempty"`
+}
+
+// endpointTimeout bounds each reachability probe.
+const endpointTimeout = 5 * time.Second
+
+// Env is what doctor looks at besides the factory; tests replace it.
+type Env struct {
+	Listen   func(network, addr string) (net.Listener, error)
+	Stat     func(string) (os.FileInfo, error)
+	ReadFile func(string) ([]byte, error)
+	GOOS     string
+}
+
+// NewCmdDoctor returns `doctor`.
+func NewCmdDoctor(f *cmdutil.Factory) *cobra.Command {
+	env := Env{Listen: net.Listen, Stat: os.Stat, ReadFile: os.ReadFile, GOOS: runtime.GOOS}
+	return &cobra.Command{
+		Use:   "doctor",
+		Short: "Check the keychain, callback port, browser and endpoints",
+		Long: `Check what connect and the other commands depend on, and say how to fix
+each problem: the configuration file, the credential store and how long the
+keychain took to answer, the login's callback port on 127.0.0.1 and [::1], how a
+browser would open (and whether this is an SSH session, WSL or a container), the
+credentials in the environment, and whether each provider endpoint answers.
+
+Exits 1 when a check fails; warnings alone exit 0.`,
+		Args: cmdutil.ExactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return run(cmd.Context(), f, env)
+		},
+	}
+}
+
+func run(ctx context.Context, f *cmdutil.Factory, env Env) error {
+	cfg, err := f.Config()
+	if err != nil {
+		return err
+	}
+	var checks []Check
+	add := func(c ...Check) { checks = append(checks, c...) }
+	add(configCheck(cfg))
+	add(storeCheck(f, cfg))
+	add(portChecks(cfg, env)...)
+	add(browserChecks(f, env)...)
+	add(envChecks(f)...)
+	add(endpointChecks(ctx, f, cfg)...)
+
+	failed := 0
+	for _, c := range checks {
+		if c.Level == Fail {
+			failed++
+		}
+	}
+	if f.Globals.JSON() {
+		if err := output.JSON(f.IOStreams, checks); err != nil {
+			return err
+		}
+	} else {
+		write(f.IOStreams.Out, checks)
+	}
+	if failed > 0 {
+		return clierr.Errorf("%d of %d checks failed", failed, len(checks)).WithHint("Each failed check above says how to fix it.")
+	}
+	return nil
+}
+
+func write(w io.Writer, checks []Check) {
+	marks := map[Level]string{OK: "✓", Warn: "!", Fail: "✗", Info: "-"}
+	for _, c := range checks {
+		line := fmt.Sprintf("%s %s: %s", marks[c.Level], c.Name, c.Detail)
+		if c.DurationMS > 0 {
+			line += fmt.Sprintf(" (%.0f ms)", c.DurationMS)
+		}
+		fmt.Fprintln(w, line)
+		if c.Fix != "" {
+			fmt.Fprintf(w, "    fix: %s\n", c.Fix)
+		}
+	}
+}
+
+func configCheck(cfg *config.Config) Check {
+	if cfg.File() == "" {
+		dir, _ := config.Dir()
+		return Check{Name: "config", Level: OK, Detail: "no config file (defaults and environment); would be read from " + filepath.Join(dir, "config.yaml")}
+	}
+	// Load already refused a file others can write.
+	return Check{Name: "config", Level: OK, Detail: cfg.File() + " (not writable by group or others)"}
+}
+
+// storeCheck reads a probe item from the keychain: ErrNotFound means it
+// answered.
+func storeCheck(f *cmdutil.Factory, cfg *config.Config) Check {
+	c := Check{Name: "credential store"}
+	store, err := f.Store()
+	if err != nil {
+		c.Level, c.Detail = Fail, err.Error()
+		c.Fix = "Set CACHELINK_TOKEN_STORE to auto, keyring or file."
+		return c
+	}
+	if store.Mode() == credentials.ModeFile {
+		c.Level, c.Detail = Info, "CACHELINK_TOKEN_STORE=file: credentials are kept in "+store.FilePath()+" (0600), the keychain is not used"
+		return c
+	}
+	start := time.Now()
+	err = store.Probe()
+	c.DurationMS = float64(time.Since(start).Microseconds()) / 1000
+	switch {
+	case err == nil:
+		c.Level, c.Detail = OK, "system keychain answered (mode "+store.Mode()+")"
+	case store.Mode() == credentials.ModeAuto:
+		c.Level, c.Detail = Warn, err.Error()
+		c.Fix = "Logins will be stored in " + store.FilePath() + " (0600) instead. " + keychainFix()
+	default:
+		c.Level, c.Detail = Fail, err.Error()
+		c.Fix = keychainFix() + " Or set CACHELINK_TOKEN_STORE=file."
+	}
+	return c
+}
+
+func keychainFix() string {
+	switch runtime.GOOS {
+	case "linux":
+		return "Start a Secret Service (gnome-keyring or KeePassXC) in a D-Bus session and unlock it; over SSH, run: dbus-run-session -- sh -c 'gnome-keyring-daemon --unlock; cachelink ...'."
+	case "darwin":
+		return "Unlock the login keychain: security unlock-keychain login.keychain."
+	}
+	return "Check the system credential manager."
+}
+
+// portChecks binds the callback port of each redirect URL on both address
+// families, the way connect will.
+func portChecks(cfg *config.Config, env Env) []Check {
+	seen := map[string]bool{}
+	var checks []Check
+	for _, key := range []string{config.PolyScaleRedirectURL, config.UpstashRedirectURL} {
+		u, err := url.Parse(cfg.String(key))
+		if err != nil || u.Port() == "" {
+			checks = append(checks, Check{Name: "callback port", Level: Fail, Detail: fmt.Sprintf("%s %q is not a loopback URL with a port", key, cfg.String(key)),
+				Fix: "Set " + key + " to the redirect URI registered with the provider, such as http://localhost:3000/callback."})
+			continue
+		}
+		hosts := []string{u.Hostname()}
+		if u.Hostname() == "localhost" {
+			hosts = []string{"127.0.0.1", "::1"}
+		}
+		for _, h := range hosts {
+			addr := net.JoinHostPort(h, u.Port())
+			if seen[addr] {
+				continue
+			}
+			seen[addr] = true
+			l, err := env.Listen("tcp", addr)
+			c := Check{Name: "callback port " + addr}
+			switch {
+			case err == nil:
+				l.Close()
+				c.Level, c.Detail = OK, "free"
+			case h == "::1" && isNoIPv6(err):
+				c.Level, c.Detail = Info, "no IPv6 on this machine; connect listens on 127.0.0.1 only"
+			default:
+				c.Level, c.Detail = Fail, fmt.Sprintf("cannot listen: %v", err)
+				c.Fix = fmt.Sprintf("Stop the program that listens on port %s (lsof -i :%s), or connect with --port and a redirect URI registered for that port.", u.Port(), u.Port())
+			}
+			checks = append(checks, c)
+		}
+	}
+	return checks
+}
+
+func isNoIPv6(err error) bool {
+	var se *os.SyscallError
+	if errors.As(err, &se) {
+		s := se.Err.Error()
+		return strings.Contains(s, "address family") || strings.Contains(s, "cannot assign requested address") || strings.Contains(s, "protocol not supported")
+	}
+	return false
+}
+
+func browserChecks(f *cmdutil.Factory, env Env) []Check {
+	var checks []Check
+	where := environment(f.Getenv, env)
+	if len(where) > 0 {
+		checks = append(checks, Check{Name: "session", Level: Info, Detail: strings.Join(where, ", ")})
+	}
+	c := Check{Name: "browser"}
+	switch {
+	case f.Getenv("BROWSER") != "":
+		c.Level, c.Detail = OK, fmt.Sprintf("$BROWSER is set (%s)", firstWord(f.Getenv("BROWSER")))
+	case f.BrowserUsable():
+		c.Level, c.Detail = OK, "the system opener will be used"
+	default:
+		c.Level, c.Detail = Warn, "no browser can open here"
+		c.Fix = "connect prints the URL: open it on any machine, approve, then paste the address the browser lands on. Or set BROWSER."
+	}
+	return append(checks, c)
+}
+
+// environment names the kinds of session where browsers and keychains
+// behave differently.
+func environment(getenv func(string) string, env Env) []string {
+	var out []string
+	if getenv("SSH_CONNECTION") != "" || getenv("SSH_TTY") != "" {
+		out = append(out, "SSH session")
+	}
+	if getenv("WSL_DISTRO_NAME") != "" {
+		out = append(out, "WSL")
+	} else if b, err := env.ReadFile("/proc/version"); err == nil && strings.Contains(strings.ToLower(string(b)), "microsoft") {
+		out = append(out, "WSL")
+	}
+	if _, err := env.Stat("/.dockerenv"); err == nil {
+		out = append(out, "container (Docker)")
+	} else if _, err := env.Stat("/run/.containerenv"); err == nil {
+		out = append(out, "container (Podman)")
+	} else if getenv("container") != "" {
+		out = append(out, "container ("+getenv("container")+")")
+	}
+	if getenv("CI") != "" {
+		out = append(out, "CI")
+	}
+	if env.GOOS == "linux" && getenv("DISPLAY") == "" && getenv("WAYLAND_DISPLAY") == "" {
+		out = append(out, "no display")
+	}
+	return out
+}
+
+func firstWord(s string) string {
+	if f := strings.Fields(s); len(f) > 0 {
+		return f[0]
+	}
+	return s
+}
+
+func envChecks(f *cmdutil.Factory) []Check {
+	var checks []Check
+	for _, p := range f.Providers {
+		c, err := f.Accounts.Env(p)
+		switch {
+		case err != nil:
+			checks = append(checks, Check{Name: p + " environment", Level: Fail, Detail: err.Error(), Fix: "Set both variables, or neither."})
+		case c != nil:
+			checks = append(checks, Check{Name: p + " environment", Level: Info, Detail: strings.Join(c.EnvVars, " and ") + " set: commands use it, not the stored login"})
+		}
+	}
+	return checks
+}
+
+// endpointChecks asks each configured endpoint for anything: an HTTP
+// answer of any status means it is reachable.
+func endpointChecks(ctx context.Context, f *cmdutil.Factory, cfg *config.Config) []Check {
+	keys := []string{config.PolyScaleAPIURL, config.PolyScaleAuthURL, config.PolyScaleTokenURL,
+		config.UpstashAPIURL, config.UpstashAuthURL, config.UpstashTokenURL}
+	checks := make([]Check, len(keys))
+	hc := f.HTTPClient()
+	var wg sync.WaitGroup
+	for i, key := range keys {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			checks[i] = probe(ctx, hc, key, cfg.String(key))
+		}()
+	}
+	wg.Wait()
+	return checks
+}
+
+func probe(ctx context.Context, hc *http.Client, key, raw string) Check {
+	c := Check{Name: key}
+	ctx, cancel := context.WithTimeout(ctx, endpointTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodHead, raw, nil)
+	if err != nil {
+		c.Level, c.Detail, c.Fix = Fail, fmt.Sprintf("%q is not a URL", raw), "Fix "+config.EnvName(key)+" or the config file."
+		return c
+	}
+	start := time.Now()
+	resp, err := hc.Do(req)
+	c.DurationMS = float64(time.Since(start).Microseconds()) / 1000
+	if err != nil {
+		c.Level, c.Detail = Fail, fmt.Sprintf("%s: %v", raw, unwrapURLError(err))
+		c.Fix = "Check the network, a proxy (HTTPS_PROXY) or " + config.EnvName(key) + "."
+		return c
+	}
+	resp.Body.Close()
+	c.Level, c.Detail = OK, fmt.Sprintf("%s answered %d", raw, resp.StatusCode)
+	return c
+}
+
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}

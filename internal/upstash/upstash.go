@@ -1,0 +1,219 @@
+// Package upstash is cachelink's side of Upstash: how to log in to it (an
+// Auth0 tenant with a public client), how to learn the account's email, and
+// how to mint the Developer API key that every /v2 call needs, since the
+// OAuth access token only reaches POST /apikey. It also names the CI
+// environment variables that replace the login.
+package upstash
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/cachelink/cachelink/internal/config"
+)
+
+// Name is the provider's name on the command line; Title is for people.
+const (
+	Name  = "upstash"
+	Title = "Upstash"
+)
+
+// The CI credentials: both or neither.
+const (
+	EnvEmail  = "UPSTASH_EMAIL"
+	EnvAPIKey = "UPSTASH_API_KEY"
+)
+
+// Audience is the API Auth0 issues Upstash's tokens for.
+const Audience = "upstash-api"
+
+// Scopes: offline_access for the refresh token, openid email to learn
+// which account this is (the Developer API's Basic auth needs the email).
+var Scopes = []string{"offline_access", "openid", "email"}
+
+// maxBody bounds what is read of any answer.
+const maxBody = 1 << 20
+
+// OAuth2Config is the login's client: public, so no secret, and the client
+// id goes in the form (AuthStyleInParams, explicit so that x/oauth2 never
+// retries a grant with another style).
+func OAuth2Config(c *config.Config) *oauth2.Config {
+	return &oauth2.Config{
+		ClientID: c.String(config.UpstashClientID),
+		Endpoint: oauth2.Endpoint{
+			AuthURL:   c.String(config.UpstashAuthURL),
+			TokenURL:  c.String(config.UpstashTokenURL),
+			AuthStyle: oauth2.AuthStyleInParams,
+		},
+		RedirectURL: c.String(config.UpstashRedirectURL),
+		Scopes:      Scopes,
+	}
+}
+
+// AuthParams are the authorize parameters Auth0 needs beyond the standard
+// ones.
+func AuthParams() []oauth2.AuthCodeOption {
+	return []oauth2.AuthCodeOption{oauth2.SetAuthURLParam("audience", Audience)}
+}
+
+// UserinfoURL is Auth0's /userinfo on the host of the token endpoint.
+func UserinfoURL(tokenURL string) (string, error) {
+	u, err := url.Parse(tokenURL)
+	if err != nil || u.Host == "" {
+		return "", fmt.Errorf("invalid Upstash token URL %q", tokenURL)
+	}
+	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: "/userinfo"}).String(), nil
+}
+
+// EmailFromIDToken reads the email claim of the ID token that came with
+// tok, if any. The token was received directly from the token endpoint, so
+// its signature need not be checked (OpenID Connect Core 3.1.3.7).
+func EmailFromIDToken(tok *oauth2.Token) string {
+	raw, _ := tok.Extra("id_token").(string)
+	parts := strings.Split(raw, ".")
+	if len(parts) != 3 {
+		return ""
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return ""
+	}
+	var claims struct {
+		Email string `json:"email"`
+	}
+	if json.Unmarshal(payload, &claims) != nil {
+		return ""
+	}
+	return claims.Email
+}
+
+// Userinfo asks Auth0's /userinfo for the account's email.
+func Userinfo(ctx context.Context, hc *http.Client, userinfoURL, accessToken string) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, userinfoURL, nil)
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Authorization", "Bearer "+accessToken)
+	resp, err := hc.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err != nil {
+		return "", err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("%s answered %s", userinfoURL, resp.Status)
+	}
+	var info struct {
+		Email string `json:"email"`
+	}
+	if err := json.Unmarshal(body, &info); err != nil {
+		return "", fmt.Errorf("%s answered something that is not JSON", userinfoURL)
+	}
+	return info.Email, nil
+}
+
+// MaxAPIKeys is how many Developer API keys an account may hold.
+const MaxAPIKeys = 37
+
+// ErrKeyLimit: the account already holds MaxAPIKeys keys.
+var ErrKeyLimit = errors.New("the account has reached Upstash's limit of 37 Developer API keys")
+
+// APIError is an answer of the Developer API that is not a success. Its
+// body has no fixed schema: a JSON object with error or message, or a
+// string.
+type APIError struct {
+	Status  int
+	Message string
+}
+
+func (e *APIError) Error() string {
+	if e.Message == "" {
+		return fmt.Sprintf("Upstash answered %d %s", e.Status, http.StatusText(e.Status))
+	}
+	return fmt.Sprintf("Upstash answered %d: %s", e.Status, e.Message)
+}
+
+// KeyName is the name of a key minted at t: cachelink_API_KEY_<unix time>.
+func KeyName(t time.Time) string { return "cachelink_API_KEY_" + strconv.FormatInt(t.Unix(), 10) }
+
+// MintAPIKey creates a Developer API key named name with the OAuth access
+// token (POST /apikey) and returns it. It is a POST that creates
+// something, so it is never retried here.
+func MintAPIKey(ctx context.Context, hc *http.Client, apiURL, accessToken, name string) (string, error) {
+	body, _ := json.Marshal(map[string]string{"name": name})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(apiURL, "/")+"/apikey", bytes.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Authorization", "Bearer "+accessToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := hc.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err != nil {
+		return "", err
+	}
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusCreated {
+		apiErr := &APIError{Status: resp.StatusCode, Message: ErrorMessage(raw)}
+		if strings.Contains(strings.ToLower(apiErr.Message), "limit") {
+			return "", fmt.Errorf("%w: delete an unused key in the Upstash console (Account > Management API), then connect again: %w", ErrKeyLimit, apiErr)
+		}
+		return "", apiErr
+	}
+	var out struct {
+		APIKey string `json:"api_key"`
+	}
+	if err := json.Unmarshal(raw, &out); err != nil || out.APIKey == "" {
+		return "", errors.New("the answer to POST /apikey has no api_key")
+	}
+	return out.APIKey, nil
+}
+
+// ErrorMessage extracts the message of an Upstash error body: a JSON
+// object's error or message, a JSON string, or the plain text, with
+// control characters removed and the length bounded.
+func ErrorMessage(body []byte) string {
+	var obj struct {
+		Error   string `json:"error"`
+		Message string `json:"message"`
+	}
+	var str string
+	msg := strings.TrimSpace(string(body))
+	switch {
+	case json.Unmarshal(body, &obj) == nil && (obj.Error != "" || obj.Message != ""):
+		msg = obj.Error
+		if msg == "" {
+			msg = obj.Message
+		}
+	case json.Unmarshal(body, &str) == nil:
+		msg = str
+	}
+	msg = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, msg)
+	if len(msg) > 300 {
+		msg = msg[:300] + "..."
+	}
+	return msg
+}
