@@ -1,8 +1,9 @@
 // Package httpx builds the HTTP client every request to a provider goes
 // through, so that the rules are in one place: a timeout on every request,
-// cachelink's User-Agent, and the --debug trace on stderr that never shows
-// a secret (no bodies, no headers, credentials and secret query parameters
-// in URLs redacted).
+// cachelink's User-Agent, retries of what is safe to resend (retry.go), a
+// bound on response bodies, and the --debug trace on stderr that never
+// shows a secret (no bodies, no headers, credentials and secret query
+// parameters in URLs redacted).
 package httpx
 
 import (
@@ -15,8 +16,8 @@ import (
 	"time"
 )
 
-// DefaultTimeout bounds a whole request, body included.
-const DefaultTimeout = 30 * time.Second
+// DefaultTimeout bounds a whole request, body and retries included.
+const DefaultTimeout = 60 * time.Second
 
 // Options configure New.
 type Options struct {
@@ -24,6 +25,9 @@ type Options struct {
 	UserAgent string        // "cachelink/<version>"
 	Debug     io.Writer     // nil: no trace
 	Base      http.RoundTripper
+	// Retry is the retry policy; nil: none (the OAuth token requests,
+	// which must never be resent, use a client without one).
+	Retry *Retry
 }
 
 // New returns a client with the options applied.
@@ -35,6 +39,9 @@ func New(opts Options) *http.Client {
 	rt = &userAgent{next: rt, ua: opts.UserAgent}
 	if opts.Debug != nil {
 		rt = &debugTransport{next: rt, w: opts.Debug}
+	}
+	if opts.Retry != nil {
+		rt = &retryTransport{next: rt, policy: opts.Retry.withDefaults()}
 	}
 	timeout := opts.Timeout
 	if timeout <= 0 {
