@@ -24,6 +24,7 @@ import (
 
 	"github.com/cachelink/cachelink/internal/app"
 	"github.com/cachelink/cachelink/internal/cmdutil"
+	"github.com/cachelink/cachelink/internal/httpx"
 	"github.com/cachelink/cachelink/internal/iostreams"
 	"github.com/cachelink/cachelink/internal/sandbox"
 )
@@ -43,6 +44,9 @@ type Env struct {
 	BrowserOpened atomic.Int32
 	// BrowserUsable is what the factory reports (default true).
 	BrowserUsable bool
+	// Retry is the API retry policy; the default waits at most 50 ms, so
+	// retry tests run fast (Retry-After is still honoured).
+	Retry httpx.Retry
 }
 
 // Options adjust New.
@@ -60,7 +64,8 @@ type Options struct {
 // (t.Setenv, so tests using it cannot run in parallel).
 func New(t testing.TB, opts Options) *Env {
 	t.Helper()
-	e := &Env{T: t, Port: FreePort(t), ConfigDir: t.TempDir(), Keyring: NewKeyring(), BrowserUsable: true}
+	e := &Env{T: t, Port: FreePort(t), ConfigDir: t.TempDir(), Keyring: NewKeyring(), BrowserUsable: true,
+		Retry: httpx.Retry{BaseDelay: 10 * time.Millisecond, MaxDelay: 50 * time.Millisecond}}
 	so := opts.Sandbox
 	so.AutoApprove = !opts.Consent
 	so.Clients = sandbox.DefaultClients()
@@ -75,14 +80,17 @@ func New(t testing.TB, opts Options) *Env {
 	e.Server = httptest.NewServer(sb.Handler())
 	t.Cleanup(e.Server.Close)
 
+	for _, k := range []string{"POLYSCALE_API_KEY", "UPSTASH_EMAIL", "UPSTASH_API_KEY", "CACHELINK_TOKEN_STORE",
+		"CACHELINK_PROFILE", "CACHELINK_NO_INPUT", "CACHELINK_DEBUG", "BROWSER", "SSH_CONNECTION", "SSH_TTY",
+		"CACHELINK_POLYSCALE_EDGE_HOST", "DATABASE_URL"} {
+		t.Setenv(k, "")
+	}
+	// The sandbox's environment; with Sandbox.PolyScaleAPIKey set it
+	// includes POLYSCALE_API_KEY (CI mode).
 	for _, v := range sb.Env(e.Server.URL, "") {
 		t.Setenv(v.Name, v.Value)
 	}
 	t.Setenv("CACHELINK_CONFIG_DIR", e.ConfigDir)
-	for _, k := range []string{"POLYSCALE_API_KEY", "UPSTASH_EMAIL", "UPSTASH_API_KEY", "CACHELINK_TOKEN_STORE",
-		"CACHELINK_PROFILE", "CACHELINK_NO_INPUT", "CACHELINK_DEBUG", "BROWSER", "SSH_CONNECTION", "SSH_TTY"} {
-		t.Setenv(k, "")
-	}
 	e.Browser = e.Follow
 	if opts.SystemKeyring {
 		e.Keyring = nil
@@ -180,6 +188,7 @@ func (e *Env) RunWith(opts RunOptions, args ...string) Result {
 			return e.Browser(url)
 		}
 		f.BrowserUsable = func() bool { return e.BrowserUsable }
+		f.Retry = e.Retry
 	})
 	return Result{Code: code, Stdout: out.String(), Stderr: errOut.String()}
 }

@@ -4,6 +4,7 @@
 package cmdutil
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"github.com/cachelink/cachelink/internal/httpx"
 	"github.com/cachelink/cachelink/internal/iostreams"
 	"github.com/cachelink/cachelink/internal/oauth"
+	"github.com/cachelink/cachelink/internal/polyscale"
 )
 
 // Globals are the values of the global flags, filled in when argv is parsed.
@@ -58,8 +60,14 @@ type Factory struct {
 	// timeout. Nothing touches the keychain until the store is used.
 	Store func() (*credentials.Store, error)
 
-	// HTTPClient is the client every provider request goes through.
+	// HTTPClient sends what must never be resent (OAuth grants, revocation,
+	// minting a key); APIClient sends provider API requests, retrying what
+	// is safe. Both have timeouts and the --debug trace.
 	HTTPClient func() *http.Client
+	APIClient  func() *http.Client
+
+	// Retry is the API client's retry policy; tests shorten its waits.
+	Retry httpx.Retry
 
 	// OpenBrowser opens a URL; nil means $BROWSER or the system opener.
 	// BrowserUsable says whether a browser can plausibly open here (no SSH
@@ -106,20 +114,8 @@ func New(ios *iostreams.IOStreams, globalFlags func() *pflag.FlagSet) *Factory {
 		storeOnce.Do(func() { store, storeErr = f.newStore() })
 		return store, storeErr
 	}
-	var (
-		clientOnce sync.Once
-		client     *http.Client
-	)
-	f.HTTPClient = func() *http.Client {
-		clientOnce.Do(func() {
-			opts := httpx.Options{UserAgent: "cachelink/" + f.Build.Version}
-			if cfg, err := f.Config(); err == nil && cfg.Bool(config.Debug) {
-				opts.Debug = f.IOStreams.ErrOut
-			}
-			client = httpx.New(opts)
-		})
-		return client
-	}
+	f.HTTPClient = f.lazyClient(false)
+	f.APIClient = f.lazyClient(true)
 	f.BrowserUsable = func() bool {
 		_, usable := oauth.BrowserOpener(f.IOStreams.ErrOut, f.Getenv)
 		return usable
@@ -131,6 +127,48 @@ func New(ios *iostreams.IOStreams, globalFlags func() *pflag.FlagSet) *Factory {
 		HTTPClient: func() *http.Client { return f.HTTPClient() },
 	}
 	return f
+}
+
+// lazyClient builds a client on first use, once the configuration (and so
+// --debug) is known.
+func (f *Factory) lazyClient(retry bool) func() *http.Client {
+	var (
+		once   sync.Once
+		client *http.Client
+	)
+	return func() *http.Client {
+		once.Do(func() {
+			opts := httpx.Options{UserAgent: "cachelink/" + f.Build.Version}
+			if cfg, err := f.Config(); err == nil && cfg.Bool(config.Debug) {
+				opts.Debug = f.IOStreams.ErrOut
+			}
+			if retry {
+				policy := f.Retry
+				opts.Retry = &policy
+			}
+			client = httpx.New(opts)
+		})
+		return client
+	}
+}
+
+// PolyScale returns the PolyScale API client for the current profile:
+// credentials from the environment or the store, retries of what is safe.
+func (f *Factory) PolyScale() (*polyscale.Client, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return nil, err
+	}
+	profile := cfg.String(config.Profile)
+	return &polyscale.Client{
+		BaseURL: cfg.String(config.PolyScaleAPIURL),
+		HTTP:    f.APIClient(),
+		Authorize: func(ctx context.Context, send func(string) (*http.Response, error)) (*http.Response, error) {
+			return f.Accounts.Call(ctx, polyscale.Name, profile, func(c *account.Credential) (*http.Response, error) {
+				return send(c.Token)
+			})
+		},
+	}, nil
 }
 
 // Browser returns the function that opens a URL for a login.

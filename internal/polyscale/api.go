@@ -1,0 +1,346 @@
+package polyscale
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/cachelink/cachelink/internal/clierr"
+	"github.com/cachelink/cachelink/internal/httpx"
+)
+
+// Cache is a PolyScale cache as the API returns it. Unknown fields are
+// ignored.
+type Cache struct {
+	ID                      string  `json:"id"`
+	UserID                  string  `json:"userId,omitempty"`
+	WorkspaceID             string  `json:"workspaceId,omitempty"`
+	Name                    string  `json:"name"`
+	Description             *string `json:"description,omitempty"`
+	Host                    string  `json:"host"`
+	Port                    int     `json:"port"`
+	Database                string  `json:"database"`
+	CachingEnabled          bool    `json:"cachingEnabled"`
+	DefaultCachingBehaviour string  `json:"defaultCachingBehaviour"`
+	CreatedAt               string  `json:"createdAt,omitempty"`
+	ConnectionURITemplate   string  `json:"connectionUriTemplate,omitempty"`
+}
+
+// NewCache is the body of a create.
+type NewCache struct {
+	Name                    string  `json:"name"`
+	Description             *string `json:"description,omitempty"`
+	Host                    string  `json:"host"`
+	Port                    int     `json:"port"`
+	Database                string  `json:"database"`
+	CachingEnabled          bool    `json:"cachingEnabled"`
+	DefaultCachingBehaviour string  `json:"defaultCachingBehaviour"`
+}
+
+// Rule is a cache (TTL) rule.
+type Rule struct {
+	Key     string `json:"key"`
+	Type    string `json:"type"`            // QUERY, TEMPLATE, TABLE, AUTO or MANUAL
+	Value   *int64 `json:"value,omitempty"` // TTL in seconds, for QUERY, TEMPLATE and TABLE
+	CacheID string `json:"cacheId,omitempty"`
+	Name    string `json:"name,omitempty"`
+}
+
+// Databases are the origin types a cache can front.
+var Databases = []string{"postgres", "mysql", "mariadb", "mssql"}
+
+// Client calls PolyScale's REST API. Authorize sends one request with a
+// Bearer token and handles a 401 (the caller's account.Resolver.Call: a
+// forced refresh and one retry for a stored login).
+type Client struct {
+	BaseURL   string
+	HTTP      *http.Client
+	Authorize func(ctx context.Context, send func(bearer string) (*http.Response, error)) (*http.Response, error)
+}
+
+// APIError is an answer that is not a success, in PolyScale's format
+// {"statusCode", "code", "error", "message"}.
+type APIError struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *APIError) Error() string {
+	msg := e.Message
+	if msg == "" {
+		msg = http.StatusText(e.Status)
+	}
+	return fmt.Sprintf("PolyScale answered %d: %s", e.Status, msg)
+}
+
+// ErrAmbiguous is wrapped when a create may or may not have happened: the
+// connection failed after the request was sent. The caller looks the cache
+// up by name rather than creating a second one.
+var ErrAmbiguous = errors.New("the request may or may not have been carried out")
+
+func (c *Client) do(ctx context.Context, method, path string, body any, out any) error {
+	var payload []byte
+	if body != nil {
+		var err error
+		if payload, err = json.Marshal(body); err != nil {
+			return err
+		}
+	}
+	u := strings.TrimRight(c.BaseURL, "/") + path
+	resp, err := c.Authorize(ctx, func(bearer string) (*http.Response, error) {
+		var body io.Reader
+		if payload != nil {
+			body = bytes.NewReader(payload)
+		}
+		req, err := http.NewRequestWithContext(ctx, method, u, body)
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Authorization", "Bearer "+bearer)
+		req.Header.Set("Accept", "application/json")
+		if payload != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		return c.HTTP.Do(req)
+	})
+	if err != nil {
+		return c.transportError(ctx, method, err)
+	}
+	data, err := httpx.ReadBody(resp)
+	if err != nil {
+		return c.transportError(ctx, method, err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return apiError(method, resp.StatusCode, data)
+	}
+	if out == nil || len(bytes.TrimSpace(data)) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		err := fmt.Errorf("PolyScale answered %s %s with something that is not the expected JSON", method, path)
+		if method == http.MethodPost {
+			// It succeeded, but what it made cannot be read from the answer.
+			return clierr.Wrap(clierr.General, fmt.Errorf("%w: %w", ErrAmbiguous, err))
+		}
+		return clierr.Wrap(clierr.General, err)
+	}
+	return nil
+}
+
+// transportError keeps clierr kinds (an Auth error from Authorize), and
+// turns the rest into "unreachable" (exit 5), marking a POST ambiguous.
+func (c *Client) transportError(ctx context.Context, method string, err error) error {
+	if clierr.KindOf(err) != clierr.General || errors.Is(err, context.Canceled) {
+		return err
+	}
+	var ne net.Error
+	var ue *url.Error
+	if !errors.As(err, &ne) && !errors.As(err, &ue) && !errors.Is(err, httpx.ErrBodyTooLarge) {
+		return err
+	}
+	if method == http.MethodPost {
+		err = fmt.Errorf("%w: %w", ErrAmbiguous, err)
+	}
+	return clierr.Wrap(clierr.Unreachable, fmt.Errorf("PolyScale could not be reached: %w", err)).
+		WithHint("Check the network and try again; `cachelink doctor` checks the endpoints.")
+}
+
+var scopeInMessage = regexp.MustCompile(`(caches|cacheRules):(read|write)`)
+
+// apiError maps PolyScale's errors to the exit codes.
+func apiError(method string, status int, body []byte) error {
+	var e struct {
+		StatusCode int    `json:"statusCode"`
+		Code       string `json:"code"`
+		Error      string `json:"error"`
+		Message    string `json:"message"`
+	}
+	_ = json.Unmarshal(body, &e)
+	ae := &APIError{Status: status, Code: e.Code, Message: clean(e.Message)}
+	if ae.Message == "" {
+		ae.Message = clean(e.Error)
+	}
+	switch {
+	case status == http.StatusUnauthorized:
+		return clierr.Wrap(clierr.Auth, ae).WithHint("Run `cachelink connect polyscale`, or check " + EnvAPIKey + ".")
+	case status == http.StatusForbidden:
+		hint := "The credential lacks a permission this needs."
+		if s := scopeInMessage.FindString(ae.Message); s != "" {
+			hint = fmt.Sprintf("The login lacks the scope %s: run `cachelink connect polyscale --scopes %s`, or use an API key that has it.", s, strings.Join(Scopes, ","))
+		}
+		return clierr.Wrap(clierr.Auth, ae).WithHint(hint)
+	case status == http.StatusNotFound:
+		return clierr.Wrap(clierr.NotFound, ae)
+	case status == http.StatusBadRequest, status == http.StatusConflict, status == http.StatusUnprocessableEntity:
+		return clierr.Wrap(clierr.Usage, ae)
+	case status == http.StatusTooManyRequests || status >= 500:
+		var err error = ae
+		if method == http.MethodPost && (status == http.StatusBadGateway || status == http.StatusGatewayTimeout) {
+			// A proxy gave up waiting: the create may have been carried out.
+			err = fmt.Errorf("%w: %w", ErrAmbiguous, ae)
+		}
+		return clierr.Wrap(clierr.Unreachable, err).WithHint("PolyScale kept failing; try again later.")
+	}
+	return clierr.Wrap(clierr.General, ae)
+}
+
+// clean removes control characters from the provider's text.
+func clean(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+	if len(s) > 500 {
+		s = s[:500] + "..."
+	}
+	return s
+}
+
+// ListCaches returns the caches of the workspace.
+func (c *Client) ListCaches(ctx context.Context) ([]Cache, error) {
+	var out []Cache
+	err := c.do(ctx, http.MethodGet, "/v1/caches", nil, &out)
+	return out, err
+}
+
+// GetCache returns one cache.
+func (c *Client) GetCache(ctx context.Context, id string) (*Cache, error) {
+	var out Cache
+	if err := c.do(ctx, http.MethodGet, "/v1/caches/"+url.PathEscape(id), nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreateCache creates a cache and returns its id. An error wrapping
+// ErrAmbiguous means it may exist anyway.
+func (c *Client) CreateCache(ctx context.Context, n NewCache) (string, error) {
+	var out struct {
+		ID string `json:"id"`
+	}
+	if err := c.do(ctx, http.MethodPost, "/v1/caches", n, &out); err != nil {
+		return "", err
+	}
+	if out.ID == "" {
+		return "", clierr.Wrap(clierr.General, fmt.Errorf("%w: PolyScale answered the create without a cache id", ErrAmbiguous))
+	}
+	return out.ID, nil
+}
+
+// DeleteCache deletes a cache.
+func (c *Client) DeleteCache(ctx context.Context, id string) error {
+	return c.do(ctx, http.MethodDelete, "/v1/caches/"+url.PathEscape(id), nil, nil)
+}
+
+// PurgeCache empties a cache's stored results.
+func (c *Client) PurgeCache(ctx context.Context, id string) error {
+	return c.do(ctx, http.MethodPut, "/v1/caches/"+url.PathEscape(id)+"/purge", struct{}{}, nil)
+}
+
+// ListRules returns a cache's rules.
+func (c *Client) ListRules(ctx context.Context, cacheID string) ([]Rule, error) {
+	var out []Rule
+	err := c.do(ctx, http.MethodGet, "/v1/caches/"+url.PathEscape(cacheID)+"/cache-ttls", nil, &out)
+	return out, err
+}
+
+// GetRule returns one rule by key.
+func (c *Client) GetRule(ctx context.Context, cacheID, key string) (*Rule, error) {
+	var out Rule
+	if err := c.do(ctx, http.MethodGet, "/v1/caches/"+url.PathEscape(cacheID)+"/cache-ttls/"+url.PathEscape(key), nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreateRule creates a rule.
+func (c *Client) CreateRule(ctx context.Context, cacheID string, r Rule) (*Rule, error) {
+	var out Rule
+	r.CacheID = ""
+	if err := c.do(ctx, http.MethodPost, "/v1/caches/"+url.PathEscape(cacheID)+"/cache-ttls", r, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// UpdateRule changes a rule's name and/or TTL.
+func (c *Client) UpdateRule(ctx context.Context, cacheID, key string, name *string, value *int64) (*Rule, error) {
+	body := map[string]any{}
+	if name != nil {
+		body["name"] = *name
+	}
+	if value != nil {
+		body["value"] = *value
+	}
+	var out Rule
+	if err := c.do(ctx, http.MethodPatch, "/v1/caches/"+url.PathEscape(cacheID)+"/cache-ttls/"+url.PathEscape(key), body, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// DeleteRule deletes a rule.
+func (c *Client) DeleteRule(ctx context.Context, cacheID, ruleType, key string) error {
+	return c.do(ctx, http.MethodDelete, "/v1/caches/"+url.PathEscape(cacheID)+"/cache-ttls/"+url.PathEscape(ruleType)+"/"+url.PathEscape(key), nil, nil)
+}
+
+var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// IsID reports whether ref is a cache id (a UUID) rather than a name.
+func IsID(ref string) bool { return uuidPattern.MatchString(ref) }
+
+// FindCache returns the cache ref names: by id (one GET), or by name (one
+// list). No match is exit 3; a name two caches share is exit 2 listing
+// their ids.
+func (c *Client) FindCache(ctx context.Context, ref string) (*Cache, error) {
+	if IsID(ref) {
+		cache, err := c.GetCache(ctx, ref)
+		if err != nil && clierr.KindOf(err) == clierr.NotFound {
+			return nil, clierr.NotFoundf("no PolyScale cache with id %s", ref).WithHint("Run `cachelink list polyscale` to see the caches.")
+		}
+		return cache, err
+	}
+	found, err := c.CachesNamed(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	switch len(found) {
+	case 0:
+		return nil, clierr.NotFoundf("no PolyScale cache named %q", ref).WithHint("Run `cachelink list polyscale` to see the caches.")
+	case 1:
+		return &found[0], nil
+	}
+	ids := make([]string, len(found))
+	for i, f := range found {
+		ids[i] = f.ID
+	}
+	return nil, clierr.Usagef("%d PolyScale caches are named %q: %s", len(found), ref, strings.Join(ids, ", ")).
+		WithHint("Use the cache id instead of the name.")
+}
+
+// CachesNamed returns the caches called name (for adopting a create whose
+// answer was lost).
+func (c *Client) CachesNamed(ctx context.Context, name string) ([]Cache, error) {
+	caches, err := c.ListCaches(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Cache
+	for _, cache := range caches {
+		if cache.Name == name {
+			out = append(out, cache)
+		}
+	}
+	return out, nil
+}
