@@ -36,7 +36,7 @@ func (r run) exec(t *testing.T) result {
 	t.Helper()
 	dir := t.TempDir()
 	t.Setenv("CACHELINK_CONFIG_DIR", dir)
-	for _, k := range []string{"CACHELINK_POLYSCALE_EDGE_HOST", "CACHELINK_POLYSCALE_CLIENT_ID", "CACHELINK_NO_INPUT", "CACHELINK_PROFILE", "NO_COLOR", "DATABASE_URL"} {
+	for _, k := range []string{"CACHELINK_POLYSCALE_EDGE_HOST", "CACHELINK_POLYSCALE_CLIENT_ID", "POLYSCALE_API_KEY", "CACHELINK_TOKEN_STORE", "CACHELINK_NO_INPUT", "CACHELINK_PROFILE", "NO_COLOR", "DATABASE_URL"} {
 		t.Setenv(k, "")
 		os.Unsetenv(k)
 	}
@@ -79,7 +79,9 @@ func TestGolden(t *testing.T) {
 		{"err-bad-format", run{args: []string{"connstr", "polyscale", cacheID, "--origin-env", "DATABASE_URL", "--format", "yaml"}, env: map[string]string{"DATABASE_URL": pgURL}}, 2},
 		{"err-json-and-env-format", run{args: []string{"connstr", "polyscale", cacheID, "--origin-env", "DATABASE_URL", "--format", "env", "-o", "json"}, env: map[string]string{"DATABASE_URL": pgURL}}, 2},
 		{"err-bad-env-name", run{args: []string{"connstr", "polyscale", cacheID, "--origin-env", "DATABASE_URL", "--format", "env", "--env-name", "1BAD"}, env: map[string]string{"DATABASE_URL": pgURL}}, 2},
-		{"err-cache-name", run{args: []string{"connstr", "polyscale", "shop-cache", "--origin-env", "DATABASE_URL"}, env: map[string]string{"DATABASE_URL": pgURL}}, 1},
+		// A name needs the API and so credentials; there are none.
+		{"err-cache-name-not-connected", run{args: []string{"connstr", "polyscale", "shop-cache", "--origin-env", "DATABASE_URL"},
+			env: map[string]string{"DATABASE_URL": pgURL, "CACHELINK_TOKEN_STORE": "file"}}, 4},
 		{"err-type-conflict", run{args: []string{"connstr", "polyscale", cacheID, "--origin-env", "DATABASE_URL", "--type", "mysql"}, env: map[string]string{"DATABASE_URL": pgURL}}, 2},
 		{"err-bad-edge-host", run{args: []string{"connstr", "polyscale", cacheID, "--origin-env", "DATABASE_URL"}, env: map[string]string{"DATABASE_URL": pgURL, "CACHELINK_POLYSCALE_EDGE_HOST": "edge:notaport"}}, 2},
 		{"err-extra-args-not-echoed", run{args: []string{"connstr", "polyscale", cacheID, pgURL}}, 2},

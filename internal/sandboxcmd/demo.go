@@ -3,7 +3,6 @@ package sandboxcmd
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -106,6 +105,10 @@ func (d *demoRun) step(ctx context.Context, title string, args ...string) (out s
 	if err != nil {
 		return "", false, fmt.Errorf("cachelink %s: %w", args[0], err)
 	}
+	if stdout.Len() > 0 {
+		// What a script would capture, shown to the person watching.
+		fmt.Fprint(d.stderr, indent(stdout.String()))
+	}
 	return strings.TrimSpace(stdout.String()), false, nil
 }
 
@@ -144,8 +147,7 @@ func demo(ctx context.Context, cachelinkPath string, stdout, stderr io.Writer) e
 		}
 		clients[i].RedirectURIs = []string{u}
 	}
-	apiKey := "demo-polyscale-api-key"
-	sb, err := sandbox.New(sandbox.Options{AutoApprove: true, PolyScaleAPIKey: apiKey, Clients: clients})
+	sb, err := sandbox.New(sandbox.Options{AutoApprove: true, Clients: clients})
 	if err != nil {
 		return err
 	}
@@ -162,9 +164,6 @@ func demo(ctx context.Context, cachelinkPath string, stdout, stderr io.Writer) e
 
 	env := os.Environ()
 	for _, e := range sb.Env(base, "") {
-		if e.Name == "POLYSCALE_API_KEY" {
-			continue // the demo logs in through the browser, not with the CI key
-		}
 		env = append(env, e.Name+"="+e.Value)
 	}
 	env = append(env,
@@ -182,23 +181,16 @@ func demo(ctx context.Context, cachelinkPath string, stdout, stderr io.Writer) e
 	if _, _, err := d.step(ctx, "Connect Upstash (browser login, then a Developer API key)", "connect", "upstash"); err != nil {
 		return err
 	}
-	pgURL, skipped, err := d.step(ctx, "Create a PolyScale cache for the sample Postgres origin",
+	pgURL, _, err := d.step(ctx, "Create a PolyScale cache for the sample Postgres origin",
 		"create", "polyscale", "--name", "demo-shop", "--origin-env", "DATABASE_URL", "--skip-dns-check")
 	if err != nil {
 		return err
 	}
-	if skipped {
-		// Until `create polyscale` lands, create the cache through the
-		// sandbox's API and let cachelink rewrite the origin for it.
-		id, err := createCacheDirectly(ctx, base, apiKey)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stderr, "  created cache %s through the sandbox API instead\n", id)
-		pgURL, _, err = d.step(ctx, "Print the cache's connection string", "connstr", "polyscale", id, "--origin-env", "DATABASE_URL")
-		if err != nil {
-			return err
-		}
+	if _, _, err := d.step(ctx, "List the caches", "list", "polyscale"); err != nil {
+		return err
+	}
+	if _, _, err := d.step(ctx, "Print the cache's connection string again, by name", "connstr", "polyscale", "demo-shop", "--origin-env", "DATABASE_URL"); err != nil {
+		return err
 	}
 	redisURL, _, err := d.step(ctx, "Create an Upstash Redis database", "create", "upstash", "--name", "demo-cache", "--region", "eu-west-1")
 	if err != nil {
@@ -237,32 +229,6 @@ func freeLoopbackPort() (string, error) {
 		}
 	}
 	return "", errors.New("no loopback port is free on both 127.0.0.1 and [::1]")
-}
-
-// createCacheDirectly creates the demo cache with a static API key, the
-// way a CI job would, without going through cachelink.
-func createCacheDirectly(ctx context.Context, base, apiKey string) (string, error) {
-	body := `{"name":"demo-shop","host":"db.example.com","port":5432,"database":"postgres","cachingEnabled":true,"defaultCachingBehaviour":"autoCached"}`
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/v1/caches", strings.NewReader(body))
-	if err != nil {
-		return "", err
-	}
-	req.Header.Set("Authorization", "Bearer "+apiKey)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	var created struct{ ID string }
-	if resp.StatusCode/100 != 2 {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		return "", fmt.Errorf("sandbox refused the cache: %s %s", resp.Status, b)
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&created); err != nil || created.ID == "" {
-		return "", errors.New("sandbox returned no cache id")
-	}
-	return created.ID, nil
 }
 
 // findCachelink returns the binary to drive: --cachelink, else one built

@@ -17,6 +17,7 @@ import (
 	"github.com/cachelink/cachelink/internal/envfile"
 	"github.com/cachelink/cachelink/internal/iostreams"
 	"github.com/cachelink/cachelink/internal/output"
+	"github.com/cachelink/cachelink/internal/polyscale"
 )
 
 // NewCmdConnstr returns `connstr` with one subcommand per provider.
@@ -47,6 +48,9 @@ type PolyScaleOptions struct {
 	Config  func() (*config.Config, error)
 	JSON    bool // -o json
 	NoInput bool
+	// PolyScale returns the API client, used only to look a cache up by
+	// name: an id needs no request and no login.
+	PolyScale func() (*polyscale.Client, error)
 
 	CacheRef string // the cache id (a name needs the API; see run)
 	Origin   cmdutil.OriginFlags
@@ -59,9 +63,9 @@ type PolyScaleOptions struct {
 // NewCmdPolyScale returns `connstr polyscale`. runF replaces the run
 // function in tests.
 func NewCmdPolyScale(f *cmdutil.Factory, runF func(context.Context, *PolyScaleOptions) error) *cobra.Command {
-	opts := &PolyScaleOptions{IO: f.IOStreams, Config: f.Config}
+	opts := &PolyScaleOptions{IO: f.IOStreams, Config: f.Config, PolyScale: f.PolyScale}
 	cmd := &cobra.Command{
-		Use:   "polyscale <cache-id> (--origin-env NAME | --origin - | --origin URL)",
+		Use:   "polyscale <cache-id|cache-name> (--origin-env NAME | --origin - | --origin URL)",
 		Short: "Rewrite an origin database connection string to go through a PolyScale cache",
 		Long: `Rewrite an origin database connection string so the application connects
 through a PolyScale cache: the host becomes the PolyScale edge (polyscale.edge_host),
@@ -77,14 +81,16 @@ Accepted origins:
   MariaDB      mariadb://...                       a Go MySQL DSN with --type mariadb
   SQL Server   sqlserver://...                     Server=host,1433;Database=db;User Id=u;Password=p
 
-With a cache id this works offline and needs no login.
+With a cache id this works offline and needs no login; a cache name costs one
+request to PolyScale (and credentials), and a name two caches share exits 2
+listing their ids.
 
 The origin carries the database password: prefer --origin-env or --origin -
 over --origin, which leaves it in shell history and the process list.`,
 		Example: `  cachelink connstr polyscale 11111111-2222-4333-8444-555555555555 --origin-env DATABASE_URL
   printf '%s\n' "$DATABASE_URL" | cachelink connstr polyscale "$CACHE_ID" --origin -
   cachelink connstr polyscale "$CACHE_ID" --origin-env DATABASE_URL --write-env .env --env-name CACHED_DATABASE_URL`,
-		Args: cmdutil.ExactArgs(1, "a cache id"),
+		Args: cmdutil.ExactArgs(1, "a cache id or name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.CacheRef = args[0]
 			opts.JSON = f.Globals.JSON()
@@ -116,17 +122,13 @@ type polyscaleResult struct {
 	ConnectionString string `json:"connection_string"`
 }
 
-func runPolyScale(_ context.Context, opts *PolyScaleOptions) error {
+func runPolyScale(ctx context.Context, opts *PolyScaleOptions) error {
 	format, err := resolveFormat(opts)
 	if err != nil {
 		return err
 	}
 	if !envfile.ValidKey(opts.EnvName) {
 		return clierr.Usagef("invalid --env-name %q: use letters, digits and '_', not starting with a digit", opts.EnvName)
-	}
-	if !isUUID(opts.CacheRef) {
-		return clierr.Errorf("%q is not a cache id; looking a cache up by name needs the PolyScale API, which is not available in this version yet", opts.CacheRef).
-			WithHint("Pass the cache id, a UUID such as 11111111-2222-4333-8444-555555555555.")
 	}
 	cfg, err := opts.Config()
 	if err != nil {
@@ -142,6 +144,23 @@ func runPolyScale(_ context.Context, opts *PolyScaleOptions) error {
 	if err != nil {
 		return err
 	}
+	cacheID := strings.ToLower(opts.CacheRef)
+	if !polyscale.IsID(opts.CacheRef) {
+		// A name costs one request (and credentials); the origin was read
+		// and checked first, so a typo there costs none.
+		client, err := opts.PolyScale()
+		if err != nil {
+			return err
+		}
+		cache, err := client.FindCache(ctx, opts.CacheRef)
+		if err != nil {
+			return err
+		}
+		cacheID = cache.ID
+		if cache.Database != string(origin.Type) && opts.Type == "" {
+			opts.IO.Warnf("the cache %s is for a %s database, but the origin is %s", cache.Name, cache.Database, origin.Type)
+		}
+	}
 	if opts.Type != "" {
 		t, err := connstr.ParseDBType(opts.Type)
 		if err != nil {
@@ -151,7 +170,7 @@ func runPolyScale(_ context.Context, opts *PolyScaleOptions) error {
 			return clierr.Wrap(clierr.Usage, err)
 		}
 	}
-	out, err := origin.Rewrite(strings.ToLower(opts.CacheRef), edge)
+	out, err := origin.Rewrite(cacheID, edge)
 	if err != nil {
 		return clierr.Wrap(clierr.Usage, err)
 	}
@@ -163,7 +182,7 @@ func runPolyScale(_ context.Context, opts *PolyScaleOptions) error {
 			port = origin.Type.EdgePort()
 		}
 		return output.JSON(opts.IO, polyscaleResult{
-			CacheID:          strings.ToLower(opts.CacheRef),
+			CacheID:          cacheID,
 			Type:             string(origin.Type),
 			Host:             edge.Host,
 			Port:             port,
@@ -230,25 +249,4 @@ func writeEnv(ios *iostreams.IOStreams, path string, entries []envfile.Entry) er
 		ios.Warnf("%s was readable by others; it is now 0600 because it holds a password", path)
 	}
 	return nil
-}
-
-// isUUID reports whether s has the 8-4-4-4-12 hex form of a PolyScale cache id.
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-				return false
-			}
-		}
-	}
-	return true
 }

@@ -16,33 +16,8 @@ func unavailable(cmd *cobra.Command, _ []string) error {
 	return clierr.NotAvailable("'" + cmd.CommandPath() + "'")
 }
 
-func providerCmd(f *cmdutil.Factory, use, short string, optional bool) *cobra.Command {
-	return &cobra.Command{
-		Use:       use,
-		Short:     short,
-		Args:      f.ProviderArgs(optional),
-		ValidArgs: f.Providers,
-		RunE:      unavailable,
-	}
-}
-
-// Create returns `create` with its provider subcommands.
-func Create(f *cmdutil.Factory) *cobra.Command {
-	cmd := &cobra.Command{Use: "create <provider>", Short: "Create a PolyScale cache or an Upstash Redis database"}
-	f.ProviderParent(cmd)
-	ps := &cobra.Command{Use: "polyscale", Short: "Create a PolyScale cache for an origin database", Args: cmdutil.ExactArgs(0, "no arguments"), RunE: unavailable}
-	var origin cmdutil.OriginFlags
-	origin.Register(ps)
-	fs := ps.Flags()
-	fs.String("name", "", "Cache name")
-	fs.String("type", "", "Database type without an origin: postgres, mysql, mariadb or mssql")
-	fs.String("host", "", "Origin host without an origin")
-	fs.Int("port", 0, "Origin port without an origin")
-	fs.String("description", "", "Cache description")
-	fs.Bool("no-caching", false, "Create the cache with caching off")
-	fs.Bool("skip-dns-check", false, "Do not check that the origin host resolves (private hosts)")
-	fs.Bool("if-not-exists", false, "Return the existing cache of that name when its origin matches")
-
+// CreateUpstash returns `create upstash` with the contract's flags.
+func CreateUpstash(f *cmdutil.Factory) *cobra.Command {
 	up := &cobra.Command{Use: "upstash", Short: "Create an Upstash Redis database", Args: cmdutil.ExactArgs(0, "no arguments"), RunE: unavailable}
 	fu := up.Flags()
 	fu.String("name", "", "Database name")
@@ -51,53 +26,22 @@ func Create(f *cmdutil.Factory) *cobra.Command {
 	fu.Bool("eviction", false, "Evict keys when the database is full")
 	fu.Int("budget", 0, "Monthly budget in US dollars")
 	fu.Bool("if-not-exists", false, "Return the existing database of that name")
-
-	cmd.AddCommand(ps, up)
-	return cmd
+	return up
 }
 
-// List returns `list <provider>`.
-func List(f *cmdutil.Factory) *cobra.Command {
-	return providerCmd(f, "list <provider>", "List PolyScale caches or Upstash databases", false)
+// ListUpstash returns `list upstash`.
+func ListUpstash(f *cmdutil.Factory) *cobra.Command {
+	return &cobra.Command{Use: "upstash", Short: "List Upstash Redis databases", Args: cmdutil.ExactArgs(0, "no arguments"), RunE: unavailable}
 }
 
-// Get returns `get <provider> <id|name>`.
-func Get(f *cmdutil.Factory) *cobra.Command {
-	cmd := providerCmd(f, "get <provider> <id|name>", "Show one cache or database", false)
-	cmd.Args = providerAndRef(f)
-	return cmd
+// GetUpstash returns `get upstash <id|name>`.
+func GetUpstash(f *cmdutil.Factory) *cobra.Command {
+	return &cobra.Command{Use: "upstash <id|name>", Short: "Show an Upstash Redis database", Args: cmdutil.ExactArgs(1, "a database id or name"), RunE: unavailable}
 }
 
-// Delete returns `delete <provider> <id|name>`.
-func Delete(f *cmdutil.Factory) *cobra.Command {
-	cmd := providerCmd(f, "delete <provider> <id|name>", "Delete a cache or database (asks on a terminal; --yes for scripts)", false)
-	cmd.Args = providerAndRef(f)
-	return cmd
-}
-
-func providerAndRef(f *cmdutil.Factory) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
-		if err := cmdutil.ExactArgs(2, "a provider and an id or name")(cmd, args); err != nil {
-			return err
-		}
-		return f.ProviderArg(args[0])
-	}
-}
-
-// Rules returns `rules`, PolyScale's cache rules.
-func Rules(f *cmdutil.Factory) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "rules <command>",
-		Short: "Manage PolyScale cache rules (TTL rules)",
-		Args:  cobra.NoArgs,
-		RunE:  unavailable,
-	}
-	for _, sub := range []struct{ use, short string }{
-		{"list <cache>", "List a cache's rules"},
-		{"set <cache>", "Create or update a rule"},
-		{"delete <cache>", "Delete a rule"},
-	} {
-		cmd.AddCommand(&cobra.Command{Use: sub.use, Short: sub.short, Args: cmdutil.ExactArgs(1, "a cache id or name"), RunE: unavailable})
-	}
+// DeleteUpstash returns `delete upstash <id|name>`.
+func DeleteUpstash(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{Use: "upstash <id|name>", Short: "Delete an Upstash Redis database", Args: cmdutil.ExactArgs(1, "a database id or name"), RunE: unavailable}
+	cmd.Flags().Bool("yes", false, "Do not ask for confirmation")
 	return cmd
 }

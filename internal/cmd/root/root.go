@@ -11,6 +11,7 @@ import (
 	"github.com/cachelink/cachelink/internal/cmd/connstr"
 	"github.com/cachelink/cachelink/internal/cmd/doctor"
 	"github.com/cachelink/cachelink/internal/cmd/notyet"
+	polyscalecmd "github.com/cachelink/cachelink/internal/cmd/polyscale"
 	"github.com/cachelink/cachelink/internal/cmd/version"
 	"github.com/cachelink/cachelink/internal/cmdutil"
 )
@@ -82,7 +83,25 @@ exactly the connection string. Progress, hints and warnings go to stderr.`,
 		}
 	}
 	add("auth", auth.NewCmdConnect(f), auth.NewCmdDisconnect(f), auth.NewCmdStatus(f), auth.NewCmdToken(f))
-	add("resources", notyet.Create(f), connstr.NewCmdConnstr(f), notyet.List(f), notyet.Get(f), notyet.Delete(f), notyet.Rules(f))
+	// The resource verbs take the provider as a subcommand.
+	parent := func(use, short string, subs ...*cobra.Command) *cobra.Command {
+		c := &cobra.Command{Use: use, Short: short}
+		f.ProviderParent(c)
+		c.AddCommand(subs...)
+		return c
+	}
+	add("resources",
+		parent("create <provider>", "Create a PolyScale cache or an Upstash Redis database",
+			polyscalecmd.NewCmdCreate(f), notyet.CreateUpstash(f)),
+		connstr.NewCmdConnstr(f),
+		parent("list <provider>", "List PolyScale caches or Upstash databases",
+			polyscalecmd.NewCmdList(f), notyet.ListUpstash(f)),
+		parent("get <provider> <id|name>", "Show one cache or database",
+			polyscalecmd.NewCmdGet(f), notyet.GetUpstash(f)),
+		parent("delete <provider> <id|name>", "Delete a cache or database (asks on a terminal; --yes for scripts)",
+			polyscalecmd.NewCmdDelete(f), notyet.DeleteUpstash(f)),
+		polyscalecmd.NewCmdPurge(f),
+		polyscalecmd.NewCmdRules(f))
 	add("tool", doctor.NewCmdDoctor(f), version.NewCmdVersion(f, nil))
 	cmd.SetHelpCommandGroupID("tool")
 	cmd.SetCompletionCommandGroupID("tool")
