@@ -230,15 +230,19 @@ func (r *Resolver) Call(ctx context.Context, provider, profile string, send func
 	if err != nil || resp.StatusCode != http.StatusUnauthorized {
 		return resp, err
 	}
-	if c.Source == credentials.SourceEnv || c.Record == nil || c.Record.RefreshToken == "" || provider != polyscale.Name {
-		resp.Body.Close()
+	resp.Body.Close()
+	if c.Source == credentials.SourceEnv || c.Record == nil || c.Record.RefreshToken == "" {
 		return nil, rejected(c)
 	}
-	resp.Body.Close()
-	rejectedToken := c.Token
-	c, err = r.refreshed(provider, profile, func(s *credentials.Store, refresh credentials.Refresher) (*credentials.Record, credentials.Source, error) {
-		return s.ForceRefresh(ctx, provider, profile, rejectedToken, refresh)
-	})
+	switch provider {
+	case polyscale.Name:
+		rejectedToken := c.Token
+		c, err = r.refreshed(provider, profile, func(s *credentials.Store, refresh credentials.Refresher) (*credentials.Record, credentials.Source, error) {
+			return s.ForceRefresh(ctx, provider, profile, rejectedToken, refresh)
+		})
+	case upstash.Name:
+		c, err = r.remint(ctx, profile, c.APIKey)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -247,15 +251,110 @@ func (r *Resolver) Call(ctx context.Context, provider, profile string, send func
 		return resp, err
 	}
 	resp.Body.Close()
+	if provider == upstash.Name {
+		r.markRejected(ctx, profile, c.APIKey)
+	}
 	return nil, rejected(c)
+}
+
+// markRejected records that Upstash refused a key just minted, so later
+// commands say so instead of minting one more key each. Best effort.
+func (r *Resolver) markRejected(ctx context.Context, profile, key string) {
+	store, err := r.Store()
+	if err != nil {
+		return
+	}
+	_ = store.Locked(ctx, "apikey", upstash.Name, profile, func() error {
+		rec, _, err := store.Load(upstash.Name, profile)
+		if err != nil || rec.APIKey != key || rec.APIKeyRejected {
+			return err
+		}
+		rec.APIKeyRejected = true
+		_, err = store.Save(rec)
+		return err
+	})
+}
+
+// remint replaces an Upstash Developer API key the API rejected (deleted in
+// the console, or never minted) with a new one, minted with the stored
+// login, once. Under a cross-process lock the record is read again: a key
+// another process minted meanwhile is used instead of minting another
+// (an account holds at most 37).
+func (r *Resolver) remint(ctx context.Context, profile, rejectedKey string) (*Credential, error) {
+	store, err := r.Store()
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := r.Config()
+	if err != nil {
+		return nil, err
+	}
+	refresh, err := r.Refresher(upstash.Name)
+	if err != nil {
+		return nil, err
+	}
+	var out *Credential
+	err = store.Locked(ctx, "apikey", upstash.Name, profile, func() error {
+		rec, src, err := store.Fresh(ctx, upstash.Name, profile, refresh)
+		if err != nil {
+			return StoreError(upstash.Name, profile, err)
+		}
+		if rec.APIKey != "" && rec.APIKey != rejectedKey {
+			out = fromRecord(rec, src)
+			return nil
+		}
+		if rec.APIKeyRejected && rec.APIKey == rejectedKey {
+			// Upstash refused a key it had just minted: another key would
+			// be refused too, and only use up the account's 37.
+			return clierr.Authf("Upstash rejects the Developer API key cachelink minted for %s", rec.Account).
+				WithHint("The stored email may be wrong: run `cachelink connect upstash --email you@example.com`. " +
+					"Accounts created through Vercel or Fly.io cannot use the Developer API.")
+		}
+		mint := func(accessToken string) (string, string, error) {
+			return upstash.MintNamedKey(ctx, r.HTTPClient(), cfg.String(config.UpstashAPIURL), accessToken, time.Now())
+		}
+		key, name, err := mint(rec.AccessToken)
+		var apiErr *upstash.APIError
+		if errors.As(err, &apiErr) && apiErr.Status == http.StatusUnauthorized && rec.RefreshToken != "" {
+			// An access token that looked valid was refused: one forced
+			// refresh, one more try.
+			if rec, _, err = store.ForceRefresh(ctx, upstash.Name, profile, rec.AccessToken, refresh); err != nil {
+				return StoreError(upstash.Name, profile, err)
+			}
+			key, name, err = mint(rec.AccessToken)
+		}
+		if err != nil {
+			if errors.Is(err, upstash.ErrKeyLimit) {
+				return clierr.Wrap(clierr.Auth, fmt.Errorf("the stored Upstash API key was rejected, and a new one cannot be made: %w", err))
+			}
+			e := clierr.Wrap(clierr.Auth, fmt.Errorf("the stored Upstash API key was rejected, and minting a new one failed: %w", err))
+			if errors.As(err, &apiErr) && (apiErr.Status == http.StatusUnauthorized || apiErr.Status == http.StatusForbidden) {
+				return e.WithHint(upstash.AccountHint)
+			}
+			return e.WithHint(ConnectHint(upstash.Name, profile))
+		}
+		rec.APIKey, rec.APIKeyName, rec.APIKeyRejected = key, name, false
+		if src, err = store.Save(rec); err != nil {
+			return err
+		}
+		out = fromRecord(rec, src)
+		return nil
+	})
+	return out, err
 }
 
 // rejected is the error for credentials the provider refused.
 func rejected(c *Credential) error {
 	if c.Source == credentials.SourceEnv {
-		return clierr.Authf("%s rejected the credentials in %s", Title(c.Provider), strings.Join(c.EnvVars, " and ")).
-			WithHint("Check the value, or unset it to use the stored login.")
+		hint := "Check the value, or unset it to use the stored login."
+		if c.Provider == upstash.Name {
+			hint = "Check them, or unset both to use the stored login. Accounts created through Vercel or Fly.io cannot use Upstash's Developer API."
+		}
+		return clierr.Authf("%s rejected the credentials in %s", Title(c.Provider), strings.Join(c.EnvVars, " and ")).WithHint(hint)
 	}
-	return clierr.Authf("%s rejected the stored login of profile %s", Title(c.Provider), c.Profile).
-		WithHint(ConnectHint(c.Provider, c.Profile))
+	hint := ConnectHint(c.Provider, c.Profile)
+	if c.Provider == upstash.Name {
+		hint = upstash.AccountHint
+	}
+	return clierr.Authf("%s rejected the stored login of profile %s", Title(c.Provider), c.Profile).WithHint(hint)
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/cachelink/cachelink/internal/iostreams"
 	"github.com/cachelink/cachelink/internal/oauth"
 	"github.com/cachelink/cachelink/internal/polyscale"
+	"github.com/cachelink/cachelink/internal/upstash"
 )
 
 // Globals are the values of the global flags, filled in when argv is parsed.
@@ -166,6 +167,26 @@ func (f *Factory) PolyScale() (*polyscale.Client, error) {
 		Authorize: func(ctx context.Context, send func(string) (*http.Response, error)) (*http.Response, error) {
 			return f.Accounts.Call(ctx, polyscale.Name, profile, func(c *account.Credential) (*http.Response, error) {
 				return send(c.Token)
+			})
+		},
+	}, nil
+}
+
+// Upstash returns the Upstash Developer API client for the current
+// profile: UPSTASH_EMAIL and UPSTASH_API_KEY, or the stored login's key
+// (minted again once when Upstash rejects it).
+func (f *Factory) Upstash() (*upstash.Client, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return nil, err
+	}
+	profile := cfg.String(config.Profile)
+	return &upstash.Client{
+		BaseURL: cfg.String(config.UpstashAPIURL),
+		HTTP:    f.APIClient(),
+		Authorize: func(ctx context.Context, send func(string, string) (*http.Response, error)) (*http.Response, error) {
+			return f.Accounts.Call(ctx, upstash.Name, profile, func(c *account.Credential) (*http.Response, error) {
+				return send(c.Account, c.APIKey)
 			})
 		},
 	}, nil

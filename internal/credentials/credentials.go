@@ -30,6 +30,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"sync"
 	"time"
 )
 
@@ -45,6 +46,9 @@ type Record struct {
 	Scopes       []string  `json:"s,omitempty"`
 	APIKey       string    `json:"k,omitempty"` // Upstash Developer API key
 	APIKeyName   string    `json:"kn,omitempty"`
+	// APIKeyRejected: the provider refused APIKey right after it was
+	// minted, so minting again would not help (a wrong account email).
+	APIKeyRejected bool `json:"kr,omitempty"`
 	// Updated is when this record was written; Save sets it. Load uses it
 	// to pick the newer of a keychain and a file copy, Fresh to tell how
 	// long the access token lived when it was stored.
@@ -176,15 +180,17 @@ func (s *Store) Mode() string { return s.mode }
 // FilePath returns the path of the credentials file.
 func (s *Store) FilePath() string { return filepath.Join(s.dir, fileName) }
 
-var namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+// namePattern is compiled on first use: package init runs on every start of
+// cachelink, --help included.
+var namePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`) })
 
 // checkNames refuses provider and profile names that would break the
 // keychain user "<provider>:<profile>#n" or the lock file name.
 func checkNames(provider, profile string) error {
-	if !namePattern.MatchString(provider) {
+	if !namePattern().MatchString(provider) {
 		return fmt.Errorf("invalid provider name %q", provider)
 	}
-	if !namePattern.MatchString(profile) {
+	if !namePattern().MatchString(profile) {
 		return fmt.Errorf("invalid profile name %q: use letters, digits, '.', '_' or '-' (at most 64)", profile)
 	}
 	return nil

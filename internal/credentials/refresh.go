@@ -258,3 +258,20 @@ func reauthError(provider, profile, why string) error {
 	}
 	return fmt.Errorf("%w: %s, profile %s (%s); run `%s`", ErrReauthRequired, provider, profile, why, cmd)
 }
+
+// Locked runs fn while holding the cross-process lock Dir/<name>-<provider>-<profile>.lock,
+// for read-check-write sequences other than a refresh (minting a new
+// Upstash API key) that parallel processes must not all perform. fn
+// should Load again inside it. The refresh lock is a different file, so
+// fn may call Fresh.
+func (s *Store) Locked(ctx context.Context, name, provider, profile string, fn func() error) error {
+	if err := checkNames(provider, profile); err != nil {
+		return err
+	}
+	unlock, err := s.lock(ctx, name+"-"+provider+"-"+profile+".lock", name+" for "+provider)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	return fn()
+}

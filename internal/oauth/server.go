@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -13,7 +14,8 @@ var pageHTML string
 
 // page is the only HTML the listener serves: no external resource, no
 // code, no redirect.
-var page = template.Must(template.New("page").Parse(pageHTML))
+// It is parsed on first use, not at every start of cachelink.
+var page = sync.OnceValue(func() *template.Template { return template.Must(template.New("page").Parse(pageHTML)) })
 
 type pageData struct {
 	Title, Message string
@@ -85,5 +87,5 @@ func securityHeaders(h http.Header) {
 func writePage(rw http.ResponseWriter, status int, d pageData) {
 	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
 	rw.WriteHeader(status)
-	_ = page.Execute(rw, d)
+	_ = page().Execute(rw, d)
 }

@@ -4,17 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/cachelink/cachelink/internal/clierr"
 	"github.com/cachelink/cachelink/internal/httpx"
+	"github.com/cachelink/cachelink/internal/uuid"
 )
 
 // Cache is a PolyScale cache as the API returns it. Unknown fields are
@@ -82,10 +82,9 @@ func (e *APIError) Error() string {
 	return fmt.Sprintf("PolyScale answered %d: %s", e.Status, msg)
 }
 
-// ErrAmbiguous is wrapped when a create may or may not have happened: the
-// connection failed after the request was sent. The caller looks the cache
-// up by name rather than creating a second one.
-var ErrAmbiguous = errors.New("the request may or may not have been carried out")
+// ErrAmbiguous is wrapped when a create may or may not have happened
+// (httpx.ErrAmbiguous, shared by both providers).
+var ErrAmbiguous = httpx.ErrAmbiguous
 
 func (c *Client) do(ctx context.Context, method, path string, body any, out any) error {
 	var payload []byte
@@ -113,11 +112,11 @@ func (c *Client) do(ctx context.Context, method, path string, body any, out any)
 		return c.HTTP.Do(req)
 	})
 	if err != nil {
-		return c.transportError(ctx, method, err)
+		return httpx.TransportError("PolyScale", method, err)
 	}
 	data, err := httpx.ReadBody(resp)
 	if err != nil {
-		return c.transportError(ctx, method, err)
+		return httpx.TransportError("PolyScale", method, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return apiError(method, resp.StatusCode, data)
@@ -136,25 +135,9 @@ func (c *Client) do(ctx context.Context, method, path string, body any, out any)
 	return nil
 }
 
-// transportError keeps clierr kinds (an Auth error from Authorize), and
-// turns the rest into "unreachable" (exit 5), marking a POST ambiguous.
-func (c *Client) transportError(ctx context.Context, method string, err error) error {
-	if clierr.KindOf(err) != clierr.General || errors.Is(err, context.Canceled) {
-		return err
-	}
-	var ne net.Error
-	var ue *url.Error
-	if !errors.As(err, &ne) && !errors.As(err, &ue) && !errors.Is(err, httpx.ErrBodyTooLarge) {
-		return err
-	}
-	if method == http.MethodPost {
-		err = fmt.Errorf("%w: %w", ErrAmbiguous, err)
-	}
-	return clierr.Wrap(clierr.Unreachable, fmt.Errorf("PolyScale could not be reached: %w", err)).
-		WithHint("Check the network and try again; `cachelink doctor` checks the endpoints.")
-}
-
-var scopeInMessage = regexp.MustCompile(`(caches|cacheRules):(read|write)`)
+// scopeInMessage finds a scope named in a 403's message; compiled on first
+// use, not at every start.
+var scopeInMessage = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(caches|cacheRules):(read|write)`) })
 
 // apiError maps PolyScale's errors to the exit codes.
 func apiError(method string, status int, body []byte) error {
@@ -174,7 +157,7 @@ func apiError(method string, status int, body []byte) error {
 		return clierr.Wrap(clierr.Auth, ae).WithHint("Run `cachelink connect polyscale`, or check " + EnvAPIKey + ".")
 	case status == http.StatusForbidden:
 		hint := "The credential lacks a permission this needs."
-		if s := scopeInMessage.FindString(ae.Message); s != "" {
+		if s := scopeInMessage().FindString(ae.Message); s != "" {
 			hint = fmt.Sprintf("The login lacks the scope %s: run `cachelink connect polyscale --scopes %s`, or use an API key that has it.", s, strings.Join(Scopes, ","))
 		}
 		return clierr.Wrap(clierr.Auth, ae).WithHint(hint)
@@ -295,10 +278,8 @@ func (c *Client) DeleteRule(ctx context.Context, cacheID, ruleType, key string) 
 	return c.do(ctx, http.MethodDelete, "/v1/caches/"+url.PathEscape(cacheID)+"/cache-ttls/"+url.PathEscape(ruleType)+"/"+url.PathEscape(key), nil, nil)
 }
 
-var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-
 // IsID reports whether ref is a cache id (a UUID) rather than a name.
-func IsID(ref string) bool { return uuidPattern.MatchString(ref) }
+func IsID(ref string) bool { return uuid.Is(ref) }
 
 // FindCache returns the cache ref names: by id (one GET), or by name (one
 // list). No match is exit 3; a name two caches share is exit 2 listing

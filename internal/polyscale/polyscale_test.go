@@ -22,22 +22,6 @@ func TestCheckScopes(t *testing.T) {
 	}
 }
 
-func TestIsID(t *testing.T) {
-	for s, want := range map[string]bool{
-		"11111111-2222-4333-8444-555555555555": true,
-		"ABCDEF01-2222-4333-8444-555555555555": true,
-		"11111111-2222-4333-8444-55555555555":  false,
-		"11111111x2222-4333-8444-555555555555": false,
-		"g1111111-2222-4333-8444-555555555555": false,
-		"my-cache":                             false,
-		"":                                     false,
-	} {
-		if got := polyscale.IsID(s); got != want {
-			t.Errorf("IsID(%q) = %v, want %v", s, got, want)
-		}
-	}
-}
-
 // PolyScale's errors map to the contract's exit codes, keep the server's
 // message, and only a create can be "ambiguous".
 func TestErrorsMapToExitCodes(t *testing.T) {

@@ -8,7 +8,9 @@ package upstash
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -151,6 +153,25 @@ func (e *APIError) Error() string {
 // KeyName is the name of a key minted at t: cachelink_API_KEY_<unix time>.
 func KeyName(t time.Time) string { return "cachelink_API_KEY_" + strconv.FormatInt(t.Unix(), 10) }
 
+// ErrNameTaken: the account already has a key of that name.
+var ErrNameTaken = errors.New("an API key of that name exists")
+
+// MintNamedKey mints a key named KeyName(now). Names must be unique and
+// have a one-second resolution, so when that name is taken (a second
+// profile connected in the same second) it tries once more with a random
+// suffix. It returns the key and the name it got.
+func MintNamedKey(ctx context.Context, hc *http.Client, apiURL, accessToken string, now time.Time) (key, name string, err error) {
+	name = KeyName(now)
+	key, err = MintAPIKey(ctx, hc, apiURL, accessToken, name)
+	if errors.Is(err, ErrNameTaken) {
+		var b [3]byte
+		_, _ = rand.Read(b[:])
+		name += "_" + hex.EncodeToString(b[:])
+		key, err = MintAPIKey(ctx, hc, apiURL, accessToken, name)
+	}
+	return key, name, err
+}
+
 // MintAPIKey creates a Developer API key named name with the OAuth access
 // token (POST /apikey) and returns it. It is a POST that creates
 // something, so it is never retried here.
@@ -173,8 +194,11 @@ func MintAPIKey(ctx context.Context, hc *http.Client, apiURL, accessToken, name 
 	}
 	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusCreated {
 		apiErr := &APIError{Status: resp.StatusCode, Message: ErrorMessage(raw)}
+		if resp.StatusCode == http.StatusBadRequest && strings.Contains(strings.ToLower(apiErr.Message), "already exists") {
+			return "", fmt.Errorf("%w: %w", ErrNameTaken, apiErr)
+		}
 		if strings.Contains(strings.ToLower(apiErr.Message), "limit") {
-			return "", fmt.Errorf("%w: delete an unused key in the Upstash console (Account > Management API), then connect again: %w", ErrKeyLimit, apiErr)
+			return "", fmt.Errorf("%w: delete an unused key in the Upstash console (Account > Management API) and run the command again: %w", ErrKeyLimit, apiErr)
 		}
 		return "", apiErr
 	}

@@ -1,0 +1,367 @@
+package account_test
+
+// Upstash's credentials: the CI pair UPSTASH_EMAIL + UPSTASH_API_KEY (both
+// or neither), and Resolver.Call with a stored login, which replaces a
+// Developer API key Upstash rejects by minting a new one with the stored
+// OAuth login, once, under a cross-process lock.
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/cachelink/cachelink/internal/account"
+	"github.com/cachelink/cachelink/internal/app"
+	"github.com/cachelink/cachelink/internal/clierr"
+	"github.com/cachelink/cachelink/internal/cmdtest"
+	"github.com/cachelink/cachelink/internal/credentials"
+	"github.com/cachelink/cachelink/internal/upstash"
+)
+
+func TestUpstashEnvPairIsBothOrNeither(t *testing.T) {
+	tests := []struct {
+		name       string
+		email, key string
+		want       bool   // a credential from the environment
+		usage      string // else, the usage error's message
+	}{
+		{name: "both", email: "dev@example.com", key: "k-1", want: true},
+		{name: "neither"},
+		{name: "email alone", email: "dev@example.com", usage: "UPSTASH_EMAIL is set but UPSTASH_API_KEY is not: set both, or neither to use the stored login"},
+		{name: "key alone", key: "k-1", usage: "UPSTASH_API_KEY is set but UPSTASH_EMAIL is not: set both, or neither to use the stored login"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := map[string]string{"UPSTASH_EMAIL": tt.email, "UPSTASH_API_KEY": tt.key}
+			r := &account.Resolver{Getenv: func(k string) string { return env[k] }}
+			c, err := r.Env(upstash.Name)
+			switch {
+			case tt.usage != "":
+				if c != nil || clierr.KindOf(err) != clierr.Usage || app.ExitCode(err) != 2 || err.Error() != tt.usage {
+					t.Errorf("Env = %v, %v; want exit 2: %s", c, err, tt.usage)
+				}
+				if tt.key != "" && strings.Contains(err.Error(), tt.key) {
+					t.Error("the error shows the key")
+				}
+			case tt.want:
+				if err != nil || c == nil || c.Source != credentials.SourceEnv || c.Account != tt.email || c.APIKey != tt.key ||
+					strings.Join(c.EnvVars, ",") != "UPSTASH_EMAIL,UPSTASH_API_KEY" || c.Record != nil {
+					t.Errorf("Env = %+v, %v", c, err)
+				}
+			default:
+				if c != nil || err != nil {
+					t.Errorf("Env = %+v, %v; want nothing: use the stored login", c, err)
+				}
+			}
+		})
+	}
+}
+
+// connectUpstash runs `cachelink connect upstash` in e.
+func connectUpstash(t *testing.T, e *cmdtest.Env) {
+	t.Helper()
+	if r := e.Run("connect", "upstash"); r.Code != 0 {
+		t.Fatalf("connect upstash: exit %d\n%s", r.Code, r.Stderr)
+	}
+}
+
+// upstashStore is the store cachelink uses in e.
+func upstashStore(t *testing.T, e *cmdtest.Env) *credentials.Store {
+	t.Helper()
+	s, err := credentials.NewStore(credentials.Options{Dir: e.ConfigDir, Keyring: e.Keyring})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// rejectUpstashKey stores a key Upstash never issued in place of the
+// login's (Upstash answers it as a key deleted in the console: 401) and
+// returns it. It then waits until the clock has left the second in the
+// old key's name: the sandbox keeps the old key and its name, which a key
+// minted in the same second would get again.
+func rejectUpstashKey(t *testing.T, e *cmdtest.Env) string {
+	t.Helper()
+	s := upstashStore(t, e)
+	rec, _, err := s.Load(upstash.Name, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rejected := "deleted-in-the-console-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	rec.APIKey = rejected
+	if _, err := s.Save(rec); err != nil {
+		t.Fatal(err)
+	}
+	sec, err := strconv.ParseInt(strings.TrimPrefix(rec.APIKeyName, "cachelink_API_KEY_"), 10, 64)
+	if err != nil {
+		t.Fatalf("key name %q: %v", rec.APIKeyName, err)
+	}
+	next := time.Unix(sec+1, 0)
+	for time.Now().Before(next) {
+		time.Sleep(time.Until(next))
+	}
+	return rejected
+}
+
+// basicRecorder sends GET /v2/redis/databases with the credential's Basic
+// auth to url and records the keys it sent.
+type basicRecorder struct {
+	mu   sync.Mutex
+	keys []string
+}
+
+func (b *basicRecorder) send(url string) func(*account.Credential) (*http.Response, error) {
+	return func(c *account.Credential) (*http.Response, error) {
+		b.mu.Lock()
+		b.keys = append(b.keys, c.APIKey)
+		b.mu.Unlock()
+		req, _ := http.NewRequest(http.MethodGet, url+"/v2/redis/databases", nil)
+		req.SetBasicAuth(c.Account, c.APIKey)
+		return http.DefaultClient.Do(req)
+	}
+}
+
+func (b *basicRecorder) sent() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]string(nil), b.keys...)
+}
+
+func TestARejectedUpstashKeyIsMintedAgainOnceAndRetried(t *testing.T) {
+	e := cmdtest.New(t, cmdtest.Options{})
+	connectUpstash(t, e)
+	rejected := rejectUpstashKey(t, e)
+	rec := &basicRecorder{}
+
+	resp, err := factory(e).Accounts.Call(context.Background(), upstash.Name, "default", rec.send(e.Server.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("status %d after the new key", resp.StatusCode)
+	}
+	if n := e.Sandbox.Counters.APIKeysMinted.Load(); n != 2 {
+		t.Errorf("API keys minted = %d, want 2 (connect's and one new)", n)
+	}
+	sent := rec.sent()
+	if len(sent) != 2 || sent[0] != rejected || sent[1] == rejected {
+		t.Fatalf("keys sent = %d, want the rejected key, then a new one", len(sent))
+	}
+	stored, _, err := upstashStore(t, e).Load(upstash.Name, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored.APIKey != sent[1] || !strings.HasPrefix(stored.APIKeyName, "cachelink_API_KEY_") || stored.RefreshToken == "" {
+		t.Error("the new key (and its name) was not stored with the login")
+	}
+	if e.Sandbox.Counters.Refreshes.Load() != 0 {
+		t.Error("the OAuth token was refreshed, though it was valid")
+	}
+}
+
+func TestASecond401AfterTheNewKeyIsExit4WithTheAccountHint(t *testing.T) {
+	e := cmdtest.New(t, cmdtest.Options{})
+	connectUpstash(t, e)
+	rejectUpstashKey(t, e)
+	// An API that refuses every key, as Upstash does for an account
+	// created through Vercel or Fly.io.
+	var seen atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen.Add(1)
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	defer srv.Close()
+	rec := &basicRecorder{}
+
+	_, err := factory(e).Accounts.Call(context.Background(), upstash.Name, "default", rec.send(srv.URL))
+	if app.ExitCode(err) != 4 || !strings.Contains(clierr.HintOf(err), "Vercel or Fly.io") {
+		t.Errorf("err = %v (hint %q), want exit 4 with the Vercel/Fly.io hint", err, clierr.HintOf(err))
+	}
+	if n := seen.Load(); n != 2 {
+		t.Errorf("the API saw %d requests, want 2 (one retry only)", n)
+	}
+	if n := e.Sandbox.Counters.APIKeysMinted.Load(); n != 2 {
+		t.Errorf("API keys minted = %d, want 2: one new key, not one per attempt", n)
+	}
+}
+
+func TestARejectedUpstashEnvKeyIsNotReplaced(t *testing.T) {
+	e := cmdtest.New(t, cmdtest.Options{})
+	connectUpstash(t, e)
+	e.Keyring.Calls.Store(0)
+	t.Setenv("UPSTASH_EMAIL", e.Sandbox.Account.Email)
+	t.Setenv("UPSTASH_API_KEY", "wrong-key-SENTINEL")
+	rec := &basicRecorder{}
+
+	_, err := factory(e).Accounts.Call(context.Background(), upstash.Name, "default", rec.send(e.Server.URL))
+	if app.ExitCode(err) != 4 || !strings.Contains(err.Error(), "UPSTASH_EMAIL and UPSTASH_API_KEY") ||
+		!strings.Contains(clierr.HintOf(err), "Vercel or Fly.io") || strings.Contains(err.Error()+clierr.HintOf(err), "wrong-key-SENTINEL") {
+		t.Errorf("err = %v (hint %q), want exit 4 naming the env vars, not the key", err, clierr.HintOf(err))
+	}
+	if n := len(rec.sent()); n != 1 {
+		t.Errorf("requests = %d, want 1", n)
+	}
+	if n := e.Keyring.Calls.Load(); n != 0 {
+		t.Errorf("keychain calls = %d, want 0", n)
+	}
+	if n := e.Sandbox.Counters.APIKeysMinted.Load(); n != 1 {
+		t.Errorf("API keys minted = %d, want only connect's", n)
+	}
+}
+
+func TestAStoredLoginWithoutARefreshTokenIsNotReplaced(t *testing.T) {
+	e := cmdtest.New(t, cmdtest.Options{})
+	connectUpstash(t, e)
+	s := upstashStore(t, e)
+	r, _, err := s.Load(upstash.Name, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.APIKey, r.RefreshToken = "deleted-in-the-console", ""
+	if _, err := s.Save(r); err != nil {
+		t.Fatal(err)
+	}
+	rec := &basicRecorder{}
+	_, err = factory(e).Accounts.Call(context.Background(), upstash.Name, "default", rec.send(e.Server.URL))
+	if app.ExitCode(err) != 4 {
+		t.Errorf("err = %v, want exit 4", err)
+	}
+	if n := e.Sandbox.Counters.APIKeysMinted.Load(); n != 1 || len(rec.sent()) != 1 {
+		t.Errorf("API keys minted = %d, requests = %d; want 1 and 1", n, len(rec.sent()))
+	}
+}
+
+func TestParallelCallsMintOneUpstashKey(t *testing.T) {
+	const n = 8
+	e := cmdtest.New(t, cmdtest.Options{})
+	connectUpstash(t, e)
+	rejected := rejectUpstashKey(t, e)
+	rec := &basicRecorder{}
+	rejections := func() int {
+		k := 0
+		for _, s := range rec.sent() {
+			if s == rejected {
+				k++
+			}
+		}
+		return k
+	}
+
+	// Hold the minting lock until every call has had its 401, so that all
+	// of them want a new key at once; each call has its own factory, as
+	// separate processes would.
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	err := upstashStore(t, e).Locked(context.Background(), "apikey", upstash.Name, "default", func() error {
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				resp, err := factory(e).Accounts.Call(context.Background(), upstash.Name, "default", rec.send(e.Server.URL))
+				if err == nil {
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusOK {
+						err = errors.New(resp.Status)
+					}
+				}
+				errs[i] = err
+			}()
+		}
+		deadline := time.Now().Add(20 * time.Second)
+		for rejections() < n && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("call %d: %v", i, err)
+		}
+	}
+	if got := rejections(); got != n {
+		t.Errorf("%d calls sent the rejected key, want all %d", got, n)
+	}
+	if got := e.Sandbox.Counters.APIKeysMinted.Load(); got != 2 {
+		t.Errorf("API keys minted = %d, want 2: one new key for all %d calls", got, n)
+	}
+	// Every retry used the one new key.
+	newKeys := map[string]bool{}
+	for _, s := range rec.sent() {
+		if s != rejected {
+			newKeys[s] = true
+		}
+	}
+	if len(newKeys) != 1 {
+		t.Errorf("the retries used %d different keys, want 1", len(newKeys))
+	}
+}
+
+func TestAtTheKeyLimitTheErrorSaysWhatToDo(t *testing.T) {
+	e := cmdtest.New(t, cmdtest.Options{})
+	connectUpstash(t, e)
+	s := upstashStore(t, e)
+	r, _, err := s.Load(upstash.Name, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < upstash.MaxAPIKeys; i++ { // the console made the other 36
+		if _, err := upstash.MintAPIKey(context.Background(), http.DefaultClient, e.Server.URL, r.AccessToken, "console-"+strconv.Itoa(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rejectUpstashKey(t, e)
+	rec := &basicRecorder{}
+
+	_, err = factory(e).Accounts.Call(context.Background(), upstash.Name, "default", rec.send(e.Server.URL))
+	if !errors.Is(err, upstash.ErrKeyLimit) || app.ExitCode(err) != 4 {
+		t.Fatalf("err = %v, want exit 4 wrapping ErrKeyLimit", err)
+	}
+	for _, want := range []string{"limit of 37 Developer API keys", "delete an unused key in the Upstash console"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error lacks %q: %v", want, err)
+		}
+	}
+	if n := len(rec.sent()); n != 1 {
+		t.Errorf("requests = %d, want 1: without a new key there is nothing to retry", n)
+	}
+}
+
+// Key names have a resolution of one second and Upstash refuses a second
+// key of the same name; another cachelink minting in the same second (a
+// second profile of the account, another machine) must not make this one
+// fail.
+func TestANewKeyIsMintedWhenItsNameIsTaken(t *testing.T) {
+	e := cmdtest.New(t, cmdtest.Options{})
+	connectUpstash(t, e)
+	rejectUpstashKey(t, e)
+	r, _, err := upstashStore(t, e).Load(upstash.Name, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	for i := range 5 {
+		name := upstash.KeyName(now.Add(time.Duration(i) * time.Second))
+		if _, err := upstash.MintAPIKey(context.Background(), http.DefaultClient, e.Server.URL, r.AccessToken, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec := &basicRecorder{}
+	resp, err := factory(e).Accounts.Call(context.Background(), upstash.Name, "default", rec.send(e.Server.URL))
+	if err != nil {
+		t.Fatalf("err = %v, want a new key under another name", err)
+	}
+	resp.Body.Close()
+}

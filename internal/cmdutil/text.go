@@ -1,0 +1,74 @@
+package cmdutil
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/cachelink/cachelink/internal/clierr"
+	"github.com/cachelink/cachelink/internal/config"
+)
+
+// OneLine keeps a provider's text on one line, free of tabs and terminal
+// escapes, so tables and tab-separated output stay aligned and nothing a
+// server sends can drive the terminal.
+func OneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// ReadAnswer reads one line typed at the terminal (at most 1 KiB), for
+// confirmations. It reads byte by byte so nothing after the line is
+// consumed.
+func ReadAnswer(in io.Reader) (string, error) {
+	var b strings.Builder
+	buf := make([]byte, 1)
+	for b.Len() < 1024 {
+		n, err := in.Read(buf)
+		if n == 1 {
+			if buf[0] == '\n' {
+				break
+			}
+			b.WriteByte(buf[0])
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+	return strings.TrimSpace(b.String()), nil
+}
+
+// ConfirmDelete asks, on a terminal, to type name before something is
+// deleted; what names it for people ("the PolyScale cache shop (id)") and
+// warning says what breaks. With yes it asks nothing. Without a terminal,
+// or with --no-input, it refuses (exit 2) and points at --yes, so a script
+// never deletes by accident.
+func (f *Factory) ConfirmDelete(yes bool, what, name, warning string) error {
+	if yes {
+		return nil
+	}
+	cfg, err := f.Config()
+	if err != nil {
+		return err
+	}
+	ios := f.IOStreams
+	if !ios.IsStdinTTY() || cfg.Bool(config.NoInput) {
+		return clierr.Usagef("deleting %s needs confirmation", what).WithHint("Pass --yes to delete without a prompt.")
+	}
+	fmt.Fprintf(ios.ErrOut, "Delete %s? %s\nType its name to confirm: ", what, warning)
+	answer, err := ReadAnswer(ios.In)
+	if err != nil {
+		return err
+	}
+	if answer != name {
+		return clierr.Errorf("the name did not match; nothing was deleted")
+	}
+	return nil
+}

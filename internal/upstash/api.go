@@ -1,0 +1,306 @@
+package upstash
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/cachelink/cachelink/internal/clierr"
+	"github.com/cachelink/cachelink/internal/httpx"
+	"github.com/cachelink/cachelink/internal/uuid"
+)
+
+// Database is an Upstash Redis database as the Developer API returns it.
+// Unknown fields are ignored.
+type Database struct {
+	ID                string   `json:"database_id"`
+	Name              string   `json:"database_name"`
+	Region            string   `json:"region"`
+	PrimaryRegion     string   `json:"primary_region"`
+	ReadRegions       []string `json:"read_regions"`
+	Endpoint          string   `json:"endpoint"`
+	Port              int      `json:"port"`
+	Password          string   `json:"password"`
+	RestToken         string   `json:"rest_token"`
+	ReadOnlyRestToken string   `json:"read_only_rest_token"`
+	TLS               bool     `json:"tls"`
+	State             string   `json:"state"`
+	Type              string   `json:"type"`
+	CreationTime      int64    `json:"creation_time"`
+	Eviction          bool     `json:"eviction"`
+	Budget            int64    `json:"budget"`
+}
+
+// NewDatabase is the body of a create (the current API's field names).
+type NewDatabase struct {
+	Name          string   `json:"database_name"`
+	Region        string   `json:"region"` // always "global"
+	PrimaryRegion string   `json:"primary_region"`
+	ReadRegions   []string `json:"read_regions,omitempty"`
+	TLS           bool     `json:"tls"`
+	Eviction      *bool    `json:"eviction,omitempty"`
+	Budget        *int64   `json:"budget,omitempty"`
+}
+
+// The regions of providers.md: any of PrimaryRegions can be the primary;
+// read regions are the AWS ones except af-south-1, never the primary.
+var (
+	PrimaryRegions = []string{
+		"us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1",
+		"eu-central-1", "eu-west-1", "eu-west-2", "sa-east-1", "ap-south-1",
+		"ap-northeast-1", "ap-southeast-1", "ap-southeast-2", "af-south-1",
+		"us-central1", "us-east4", "europe-west1", "asia-northeast1",
+	}
+	ReadRegions = []string{
+		"us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1",
+		"eu-central-1", "eu-west-1", "eu-west-2", "sa-east-1", "ap-south-1",
+		"ap-northeast-1", "ap-southeast-1", "ap-southeast-2",
+	}
+)
+
+// CheckRegions validates a primary region and read regions before any
+// request; the error lists what is valid.
+func CheckRegions(primary string, reads []string) error {
+	if !slices.Contains(PrimaryRegions, primary) {
+		return fmt.Errorf("unknown region %q: choose one of %s", primary, strings.Join(PrimaryRegions, ", "))
+	}
+	seen := map[string]bool{}
+	for _, r := range reads {
+		switch {
+		case r == primary:
+			return fmt.Errorf("read region %s is the primary region; a read region must be another one", r)
+		case !slices.Contains(ReadRegions, r):
+			return fmt.Errorf("%q cannot be a read region: read regions are AWS regions other than af-south-1: %s", r, strings.Join(ReadRegions, ", "))
+		case seen[r]:
+			return fmt.Errorf("read region %s is given twice", r)
+		}
+		seen[r] = true
+	}
+	return nil
+}
+
+// Host is the database's host name: the endpoint, with .upstash.io added
+// to a bare slug.
+func Host(d *Database) string {
+	e := d.Endpoint
+	// A slug looks like eu1-sought-mollusk-30143: no dot, no colon, dashes.
+	if strings.ContainsAny(e, ".:") || !strings.Contains(e, "-") {
+		return e
+	}
+	return e + ".upstash.io"
+}
+
+// RedisURL is rediss://default:PASSWORD@HOST:PORT (TLS always; the port as
+// returned).
+func RedisURL(d *Database) string {
+	u := url.URL{Scheme: "rediss", User: url.UserPassword("default", d.Password), Host: net.JoinHostPort(Host(d), strconv.Itoa(d.Port))}
+	return u.String()
+}
+
+// RESTURL is the database's REST endpoint.
+func RESTURL(d *Database) string {
+	host := Host(d)
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]" // IPv6
+	}
+	return (&url.URL{Scheme: "https", Host: host}).String()
+}
+
+// Client calls the Developer API under /v2. Authorize sends one request
+// with the account email and API key and handles a rejected key (the
+// caller's account.Resolver.Call: one new key minted with the stored
+// login, and one retry).
+type Client struct {
+	BaseURL   string
+	HTTP      *http.Client
+	Authorize func(ctx context.Context, send func(email, apiKey string) (*http.Response, error)) (*http.Response, error)
+}
+
+// ErrAmbiguous is wrapped when a create may or may not have happened
+// (httpx.ErrAmbiguous, shared by both providers).
+var ErrAmbiguous = httpx.ErrAmbiguous
+
+// AccountHint explains the one account limitation users hit on a 401/403.
+const AccountHint = "Accounts created through Vercel or Fly.io cannot use Upstash's Developer API. " +
+	"Otherwise run `cachelink connect upstash`, or check UPSTASH_EMAIL and UPSTASH_API_KEY."
+
+func (c *Client) do(ctx context.Context, method, path string, body any, out any) error {
+	var payload []byte
+	if body != nil {
+		var err error
+		if payload, err = json.Marshal(body); err != nil {
+			return err
+		}
+	}
+	u := strings.TrimRight(c.BaseURL, "/") + path
+	resp, err := c.Authorize(ctx, func(email, key string) (*http.Response, error) {
+		var rd io.Reader
+		if payload != nil {
+			rd = bytes.NewReader(payload)
+		}
+		req, err := http.NewRequestWithContext(ctx, method, u, rd)
+		if err != nil {
+			return nil, err
+		}
+		req.SetBasicAuth(email, key)
+		req.Header.Set("Accept", "application/json")
+		if payload != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		return c.HTTP.Do(req)
+	})
+	if err != nil {
+		return httpx.TransportError("Upstash", method, err)
+	}
+	data, err := httpx.ReadBody(resp)
+	if err != nil {
+		return httpx.TransportError("Upstash", method, err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return apiError(method, resp.StatusCode, data)
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		err := fmt.Errorf("the answer to %s %s is not the JSON Upstash should send", method, path)
+		if method == http.MethodPost {
+			return clierr.Wrap(clierr.General, fmt.Errorf("%w: %w", ErrAmbiguous, err))
+		}
+		return clierr.Wrap(clierr.General, err)
+	}
+	return nil
+}
+
+// apiError maps Upstash's answers, which have no fixed schema, to exit
+// codes.
+func apiError(method string, status int, body []byte) error {
+	ae := &APIError{Status: status, Message: ErrorMessage(body)}
+	switch {
+	case status == http.StatusUnauthorized, status == http.StatusForbidden:
+		return clierr.Wrap(clierr.Auth, ae).WithHint(AccountHint)
+	case status == http.StatusNotFound:
+		return clierr.Wrap(clierr.NotFound, ae)
+	case status == http.StatusBadRequest:
+		return clierr.Wrap(clierr.Usage, ae)
+	case status == http.StatusTooManyRequests || status >= 500:
+		var err error = ae
+		if method == http.MethodPost && (status == http.StatusBadGateway || status == http.StatusGatewayTimeout) {
+			err = fmt.Errorf("%w: %w", ErrAmbiguous, ae)
+		}
+		hint := "Upstash kept failing; try again later."
+		if status == http.StatusServiceUnavailable {
+			hint = "Upstash may be in maintenance; try again later."
+		}
+		return clierr.Wrap(clierr.Unreachable, err).WithHint(hint)
+	}
+	return clierr.Wrap(clierr.General, ae)
+}
+
+// ListDatabases returns the account's databases.
+func (c *Client) ListDatabases(ctx context.Context) ([]Database, error) {
+	var out []Database
+	err := c.do(ctx, http.MethodGet, "/v2/redis/databases", nil, &out)
+	return out, err
+}
+
+// GetDatabase returns one database, with its secrets unless hide.
+func (c *Client) GetDatabase(ctx context.Context, id string, hide bool) (*Database, error) {
+	path := "/v2/redis/database/" + url.PathEscape(id)
+	if hide {
+		path += "?credentials=hide"
+	}
+	var out Database
+	if err := c.do(ctx, http.MethodGet, path, nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreateDatabase creates a database. An error wrapping ErrAmbiguous means
+// it may exist anyway.
+func (c *Client) CreateDatabase(ctx context.Context, n NewDatabase) (*Database, error) {
+	n.Region, n.TLS = "global", true
+	var out Database
+	if err := c.do(ctx, http.MethodPost, "/v2/redis/database", n, &out); err != nil {
+		return nil, err
+	}
+	if out.ID == "" {
+		return nil, clierr.Wrap(clierr.General, fmt.Errorf("%w: Upstash answered the create without a database id", ErrAmbiguous))
+	}
+	return &out, nil
+}
+
+// DeleteDatabase deletes a database (Upstash answers "OK").
+func (c *Client) DeleteDatabase(ctx context.Context, id string) error {
+	return c.do(ctx, http.MethodDelete, "/v2/redis/database/"+url.PathEscape(id), nil, nil)
+}
+
+// ResetPassword gives the database a new password and REST tokens.
+func (c *Client) ResetPassword(ctx context.Context, id string) (*Database, error) {
+	var out Database
+	if err := c.do(ctx, http.MethodPost, "/v2/redis/reset-password/"+url.PathEscape(id), nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// IsID reports whether ref is a database id (a UUID) rather than a name.
+func IsID(ref string) bool { return uuid.Is(ref) }
+
+// DatabasesNamed returns the databases called name.
+func (c *Client) DatabasesNamed(ctx context.Context, name string) ([]Database, error) {
+	all, err := c.ListDatabases(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Database
+	for _, d := range all {
+		if d.Name == name {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+// FindDatabase returns the database ref names, with its secrets: by id
+// (one GET) or by name (a list, then the GET). None is exit 3; a name two
+// databases share is exit 2 listing their ids.
+func (c *Client) FindDatabase(ctx context.Context, ref string) (*Database, error) {
+	id := ref
+	if !IsID(ref) {
+		found, err := c.DatabasesNamed(ctx, ref)
+		if err != nil {
+			return nil, err
+		}
+		switch len(found) {
+		case 0:
+			return nil, clierr.NotFoundf("no Upstash database named %q", ref).WithHint("Run `cachelink list upstash` to see the databases.")
+		case 1:
+			if found[0].Password != "" {
+				return &found[0], nil
+			}
+			id = found[0].ID
+		default:
+			ids := make([]string, len(found))
+			for i, f := range found {
+				ids[i] = f.ID
+			}
+			return nil, clierr.Usagef("%d Upstash databases are named %q: %s", len(found), ref, strings.Join(ids, ", ")).
+				WithHint("Use the database id instead of the name.")
+		}
+	}
+	d, err := c.GetDatabase(ctx, id, false)
+	if err != nil && clierr.KindOf(err) == clierr.NotFound {
+		return nil, clierr.NotFoundf("no Upstash database with id %s", id).WithHint("Run `cachelink list upstash` to see the databases.")
+	}
+	return d, err
+}
