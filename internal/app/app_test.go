@@ -36,7 +36,7 @@ func (r run) exec(t *testing.T) result {
 	t.Helper()
 	dir := t.TempDir()
 	t.Setenv("CACHELINK_CONFIG_DIR", dir)
-	for _, k := range []string{"CACHELINK_POLYSCALE_EDGE_HOST", "CACHELINK_POLYSCALE_CLIENT_ID", "POLYSCALE_API_KEY", "CACHELINK_TOKEN_STORE", "CACHELINK_NO_INPUT", "CACHELINK_PROFILE", "NO_COLOR", "DATABASE_URL"} {
+	for _, k := range []string{"CACHELINK_POLYSCALE_EDGE_HOST", "CACHELINK_POLYSCALE_CLIENT_ID", "POLYSCALE_API_KEY", "UPSTASH_EMAIL", "UPSTASH_API_KEY", "CACHELINK_TOKEN_STORE", "CACHELINK_NO_INPUT", "CACHELINK_PROFILE", "NO_COLOR", "DATABASE_URL"} {
 		t.Setenv(k, "")
 		os.Unsetenv(k)
 	}
@@ -94,8 +94,10 @@ func TestGolden(t *testing.T) {
 		{"err-bad-profile", run{args: []string{"status", "--profile", "../etc"}}, 2},
 		{"err-connect-no-client-id", run{args: []string{"connect", "polyscale"}}, 1},
 		{"err-connect-unknown-provider", run{args: []string{"connect", "heroku"}}, 2},
-		{"err-create-not-yet", run{args: []string{"create", "upstash"}}, 1},
-		{"err-connstr-upstash-not-yet", run{args: []string{"connstr", "upstash", "db"}}, 1},
+		{"err-create-upstash-no-name", run{args: []string{"create", "upstash"}}, 2},
+		{"err-create-upstash-bad-read-region", run{args: []string{"create", "upstash", "--name", "c", "--region", "eu-west-1", "--read-region", "af-south-1"}}, 2},
+		{"err-connstr-upstash-not-connected", run{args: []string{"connstr", "upstash", "db"}, env: map[string]string{"CACHELINK_TOKEN_STORE": "file"}}, 4},
+		{"err-connstr-upstash-half-env", run{args: []string{"connstr", "upstash", "db"}, env: map[string]string{"UPSTASH_EMAIL": "ci@example.com"}}, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

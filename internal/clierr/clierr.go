@@ -83,10 +83,3 @@ func HintOf(err error) string {
 	}
 	return ""
 }
-
-// NotAvailable reports a command whose provider work is not in this version
-// yet: exit 1.
-func NotAvailable(what string) *Error {
-	return Errorf("%s is not available in this version of cachelink yet", what).
-		WithHint("Run 'cachelink --help' to see what this version can do.")
-}

@@ -33,9 +33,8 @@ func newCmdDemo(stdout, stderr io.Writer) *cobra.Command {
 the main job: connect both providers (the browser is this program's 'browse'
 command, plugged in through BROWSER like any user's browser), create a PolyScale
 cache for a sample Postgres origin and an Upstash database, and print both
-connection strings on stdout. Steps this version of cachelink cannot do yet
-are reported as skipped. Nothing touches your keychain or your config: the
-demo uses a temporary config directory and file credential store.`,
+connection strings on stdout. Nothing touches your keychain or your config:
+the demo uses a temporary config directory and file credential store.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return demo(cmd.Context(), cachelinkPath, stdout, stderr)
@@ -83,9 +82,9 @@ type demoRun struct {
 	stderr io.Writer
 }
 
-// step runs cachelink with args; skipped reports a command this version
-// does not have yet.
-func (d *demoRun) step(ctx context.Context, title string, args ...string) (out string, skipped bool, err error) {
+// step runs cachelink with args, shows what it printed, and returns its
+// stdout.
+func (d *demoRun) step(ctx context.Context, title string, args ...string) (string, error) {
 	fmt.Fprintf(d.stderr, "\n→ %s\n  $ cachelink %s\n", title, strings.Join(args, " "))
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
@@ -94,22 +93,18 @@ func (d *demoRun) step(ctx context.Context, title string, args ...string) (out s
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout = &stdout
 	cmd.Stderr = &stderr
-	err = cmd.Run()
-	if err != nil && strings.Contains(stderr.String(), "not available in this version") {
-		fmt.Fprintln(d.stderr, "  skipped: not available in this version of cachelink yet")
-		return "", true, nil
-	}
+	err := cmd.Run()
 	if stderr.Len() > 0 {
 		fmt.Fprint(d.stderr, indent(stderr.String()))
 	}
 	if err != nil {
-		return "", false, fmt.Errorf("cachelink %s: %w", args[0], err)
+		return "", fmt.Errorf("cachelink %s: %w", args[0], err)
 	}
 	if stdout.Len() > 0 {
 		// What a script would capture, shown to the person watching.
 		fmt.Fprint(d.stderr, indent(stdout.String()))
 	}
-	return strings.TrimSpace(stdout.String()), false, nil
+	return strings.TrimSpace(stdout.String()), nil
 }
 
 func indent(s string) string {
@@ -175,37 +170,37 @@ func demo(ctx context.Context, cachelinkPath string, stdout, stderr io.Writer) e
 	)
 	d := &demoRun{bin: bin, env: env, stderr: stderr}
 
-	if _, _, err := d.step(ctx, "Connect PolyScale (browser login, PKCE)", "connect", "polyscale"); err != nil {
+	if _, err := d.step(ctx, "Connect PolyScale (browser login, PKCE)", "connect", "polyscale"); err != nil {
 		return err
 	}
-	if _, _, err := d.step(ctx, "Connect Upstash (browser login, then a Developer API key)", "connect", "upstash"); err != nil {
+	if _, err := d.step(ctx, "Connect Upstash (browser login, then a Developer API key)", "connect", "upstash"); err != nil {
 		return err
 	}
-	pgURL, _, err := d.step(ctx, "Create a PolyScale cache for the sample Postgres origin",
+	pgURL, err := d.step(ctx, "Create a PolyScale cache for the sample Postgres origin",
 		"create", "polyscale", "--name", "demo-shop", "--origin-env", "DATABASE_URL", "--skip-dns-check")
 	if err != nil {
 		return err
 	}
-	if _, _, err := d.step(ctx, "List the caches", "list", "polyscale"); err != nil {
+	if _, err := d.step(ctx, "List the caches", "list", "polyscale"); err != nil {
 		return err
 	}
-	if _, _, err := d.step(ctx, "Print the cache's connection string again, by name", "connstr", "polyscale", "demo-shop", "--origin-env", "DATABASE_URL"); err != nil {
+	if _, err := d.step(ctx, "Print the cache's connection string again, by name", "connstr", "polyscale", "demo-shop", "--origin-env", "DATABASE_URL"); err != nil {
 		return err
 	}
-	redisURL, _, err := d.step(ctx, "Create an Upstash Redis database", "create", "upstash", "--name", "demo-cache", "--region", "eu-west-1")
+	redisURL, err := d.step(ctx, "Create an Upstash Redis database", "create", "upstash", "--name", "demo-cache", "--region", "eu-west-1")
 	if err != nil {
+		return err
+	}
+	if _, err := d.step(ctx, "Print its REST details for Upstash's SDKs", "connstr", "upstash", "demo-cache", "--format", "env", "--read-only"); err != nil {
+		return err
+	}
+	if _, err := d.step(ctx, "Who is connected, and how", "status"); err != nil {
 		return err
 	}
 
 	fmt.Fprintln(stderr, "\nConnection strings:")
-	if pgURL != "" {
-		fmt.Fprintf(stdout, "DATABASE_URL=%s\n", pgURL)
-	}
-	if redisURL != "" {
-		fmt.Fprintf(stdout, "REDIS_URL=%s\n", redisURL)
-	} else {
-		fmt.Fprintln(stderr, "  (no Upstash database: this version of cachelink cannot create one yet)")
-	}
+	fmt.Fprintf(stdout, "DATABASE_URL=%s\n", pgURL)
+	fmt.Fprintf(stdout, "REDIS_URL=%s\n", redisURL)
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -156,9 +157,20 @@ func TestDemoPrintsAConnectionString(t *testing.T) {
 	if err := demo(context.Background(), bin, &out, &errOut); err != nil {
 		t.Fatalf("demo: %v\n%s", err, errOut.String())
 	}
-	line := strings.TrimSpace(out.String())
-	if !strings.HasPrefix(line, "DATABASE_URL=postgres://app:s3cret@psedge.global:5432/shop?sslmode=verify-full&application_name=") {
-		t.Fatalf("stdout = %q, want the rewritten sample origin", out.String())
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("stdout = %q, want DATABASE_URL and REDIS_URL lines", out.String())
+	}
+	if !strings.HasPrefix(lines[0], "DATABASE_URL=postgres://app:s3cret@psedge.global:5432/shop?sslmode=verify-full&application_name=") {
+		t.Errorf("first line = %q, want the rewritten sample origin", lines[0])
+	}
+	if !regexp.MustCompile(`^REDIS_URL=rediss://default:[0-9a-f]+@[a-z0-9-]+\.upstash\.io:6379$`).MatchString(lines[1]) {
+		t.Errorf("second line = %q, want the new database's rediss:// URL", lines[1])
+	}
+	for _, step := range []string{"✓ Connected to PolyScale", "✓ Connected to Upstash", "✓ Created PolyScale cache demo-shop", "✓ Created Upstash database demo-cache"} {
+		if !strings.Contains(errOut.String(), step) {
+			t.Errorf("stderr lacks %q", step)
+		}
 	}
 }
 

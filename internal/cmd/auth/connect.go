@@ -147,7 +147,11 @@ func runConnect(ctx context.Context, f *cmdutil.Factory, opts *ConnectOptions) e
 			WithHint(ciHint(opts.Provider))
 	}
 	if env, _ := f.Accounts.Env(opts.Provider); env != nil {
-		ios.Warnf("%s is set: commands use it before the login stored now", strings.Join(env.EnvVars, " and "))
+		verb := "is set: commands use it"
+		if len(env.EnvVars) > 1 {
+			verb = "are set: commands use them"
+		}
+		ios.Warnf("%s %s before the login stored now", strings.Join(env.EnvVars, " and "), verb)
 	}
 
 	lc := oauth.Config{
@@ -234,8 +238,7 @@ func finishUpstash(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, 
 			WithHint("Run `cachelink connect upstash --email you@example.com`.")
 	}
 
-	name := upstash.KeyName(time.Now())
-	key, err := upstash.MintAPIKey(ctx, hc, cfg.String(config.UpstashAPIURL), tok.AccessToken, name)
+	key, name, err := upstash.MintNamedKey(ctx, hc, cfg.String(config.UpstashAPIURL), tok.AccessToken, time.Now())
 	if err != nil {
 		var apiErr *upstash.APIError
 		var netErr net.Error

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cachelink/cachelink/internal/clierr"
+	upstashcmd "github.com/cachelink/cachelink/internal/cmd/upstash"
 	"github.com/cachelink/cachelink/internal/cmdutil"
 	"github.com/cachelink/cachelink/internal/config"
 	"github.com/cachelink/cachelink/internal/connstr"
@@ -18,6 +19,7 @@ import (
 	"github.com/cachelink/cachelink/internal/iostreams"
 	"github.com/cachelink/cachelink/internal/output"
 	"github.com/cachelink/cachelink/internal/polyscale"
+	"github.com/cachelink/cachelink/internal/upstash"
 )
 
 // NewCmdConnstr returns `connstr` with one subcommand per provider.
@@ -31,15 +33,114 @@ func NewCmdConnstr(f *cmdutil.Factory) *cobra.Command {
 	return cmd
 }
 
+// UpstashOptions is what `connstr upstash` needs.
+type UpstashOptions struct {
+	DBRef    string
+	Format   string // redis, rest, env or json; "" = redis, or json with -o json
+	ReadOnly bool
+	WriteEnv string
+}
+
 func newCmdUpstash(f *cmdutil.Factory) *cobra.Command {
-	return &cobra.Command{
+	opts := &UpstashOptions{}
+	cmd := &cobra.Command{
 		Use:   "upstash <db-id|db-name>",
 		Short: "Print an Upstash Redis database's rediss:// URL or REST details",
-		Args:  cmdutil.ExactArgs(1, "a database id or name"),
+		Long: `Print how to reach an Upstash Redis database:
+
+  --format redis   rediss://default:PASSWORD@ENDPOINT:PORT (the default)
+  --format rest    the REST URL, https://ENDPOINT
+  --format env     REDIS_URL, UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN
+                   lines, the names Upstash's SDKs read
+  --format json    all of it (also -o json)
+
+--read-only uses the read-only REST token (REST, env and json only: the Redis
+protocol has no read-only password, so REDIS_URL is left out). --write-env FILE
+merges the env lines into FILE (other lines kept, 0600, atomic, never through a
+symlink) instead of printing them.`,
+		Example: `  REDIS_URL=$(cachelink connstr upstash cache)
+  cachelink connstr upstash cache --format env --write-env .env
+  cachelink connstr upstash cache --format rest --read-only`,
+		Args: cmdutil.ExactArgs(1, "a database id or name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return clierr.NotAvailable("'cachelink connstr upstash'")
+			opts.DBRef = args[0]
+			return runUpstash(cmd.Context(), f, opts)
 		},
 	}
+	cmd.Flags().StringVar(&opts.Format, "format", "", "Output format: redis, rest, env or json (default redis)")
+	cmd.Flags().BoolVar(&opts.ReadOnly, "read-only", false, "Use the read-only REST token")
+	cmd.Flags().StringVar(&opts.WriteEnv, "write-env", "", "Merge the env lines into this .env file (0600, atomic) instead of printing them")
+	return cmd
+}
+
+func runUpstash(ctx context.Context, f *cmdutil.Factory, opts *UpstashOptions) error {
+	format := opts.Format
+	if format != "" {
+		if err := cmdutil.OneOf("format", format, "redis", "rest", "env", "json"); err != nil {
+			return err
+		}
+	}
+	if f.Globals.JSON() {
+		if format != "" && format != "json" {
+			return clierr.Usagef("-o json and --format %s disagree; use one of them", format)
+		}
+		format = "json"
+	}
+	if opts.WriteEnv != "" {
+		if format != "" && format != "env" {
+			return clierr.Usagef("--write-env writes env lines; it cannot be combined with --format %s or -o json", format)
+		}
+		format = "env"
+	}
+	if format == "" {
+		format = "redis"
+	}
+	if opts.ReadOnly && format == "redis" {
+		return clierr.Usagef("the Redis protocol has no read-only password; --read-only works with --format rest, env or json")
+	}
+	client, err := f.Upstash()
+	if err != nil {
+		return err
+	}
+	d, err := client.FindDatabase(ctx, opts.DBRef)
+	if err != nil {
+		return err
+	}
+	token := d.RestToken
+	if opts.ReadOnly {
+		token = d.ReadOnlyRestToken
+	}
+	ios := f.IOStreams
+	switch format {
+	case "json":
+		out := upstashcmd.ToJSON(d)
+		if opts.ReadOnly {
+			out.RedisURL, out.RESTToken = "", ""
+		}
+		return output.JSON(ios, out)
+	case "rest":
+		_, err = fmt.Fprintln(ios.Out, upstash.RESTURL(d))
+		return err
+	case "env":
+		var entries []envfile.Entry
+		if !opts.ReadOnly {
+			entries = append(entries, envfile.Entry{Key: "REDIS_URL", Value: upstash.RedisURL(d)})
+		}
+		entries = append(entries,
+			envfile.Entry{Key: "UPSTASH_REDIS_REST_URL", Value: upstash.RESTURL(d)},
+			envfile.Entry{Key: "UPSTASH_REDIS_REST_TOKEN", Value: token})
+		if opts.WriteEnv != "" {
+			return writeEnv(ios, opts.WriteEnv, entries)
+		}
+		s, err := envfile.Format(entries)
+		if err != nil {
+			return clierr.Wrap(clierr.Usage, err)
+		}
+		_, err = fmt.Fprint(ios.Out, s)
+		return err
+	}
+	_, err = fmt.Fprintln(ios.Out, upstash.RedisURL(d))
+	return err
 }
 
 // PolyScaleOptions is what `connstr polyscale` needs.

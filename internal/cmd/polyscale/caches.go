@@ -11,7 +11,6 @@ import (
 
 	"github.com/cachelink/cachelink/internal/clierr"
 	"github.com/cachelink/cachelink/internal/cmdutil"
-	"github.com/cachelink/cachelink/internal/config"
 	"github.com/cachelink/cachelink/internal/output"
 	"github.com/cachelink/cachelink/internal/polyscale"
 )
@@ -53,7 +52,7 @@ caching), or a JSON array with -o json.`,
 				return table(ios.Out, caches)
 			}
 			for _, c := range caches {
-				fmt.Fprintf(ios.Out, "%s\t%s\t%s\t%s\t%d\t%s\n", oneLine(c.ID), oneLine(c.Name), oneLine(c.Database), oneLine(c.Host), c.Port, caching(c.CachingEnabled))
+				fmt.Fprintf(ios.Out, "%s\t%s\t%s\t%s\t%d\t%s\n", cmdutil.OneLine(c.ID), cmdutil.OneLine(c.Name), cmdutil.OneLine(c.Database), cmdutil.OneLine(c.Host), c.Port, caching(c.CachingEnabled))
 			}
 			return nil
 		},
@@ -64,13 +63,13 @@ func table(w io.Writer, caches []polyscale.Cache) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tNAME\tTYPE\tORIGIN\tCACHING")
 	for _, c := range caches {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", oneLine(c.ID), oneLine(c.Name), oneLine(c.Database), hostPort(c.Host, c.Port), caching(c.CachingEnabled))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", cmdutil.OneLine(c.ID), cmdutil.OneLine(c.Name), cmdutil.OneLine(c.Database), hostPort(c.Host, c.Port), caching(c.CachingEnabled))
 	}
 	return tw.Flush()
 }
 
 func hostPort(host string, port int) string {
-	host = oneLine(host)
+	host = cmdutil.OneLine(host)
 	if strings.Contains(host, ":") {
 		return fmt.Sprintf("[%s]:%d", host, port)
 	}
@@ -82,17 +81,6 @@ func caching(on bool) string {
 		return "on"
 	}
 	return "off"
-}
-
-// oneLine keeps a provider's text on one line and free of tabs, so tables
-// and tab-separated output stay aligned.
-func oneLine(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)
 }
 
 // NewCmdGet returns `get polyscale <id|name>`.
@@ -117,19 +105,19 @@ with stable snake_case keys. Exits 3 when there is no such cache.`,
 				return output.JSON(f.IOStreams, cacheJSON(c))
 			}
 			w := f.IOStreams.Out
-			fmt.Fprintf(w, "id:          %s\n", oneLine(c.ID))
-			fmt.Fprintf(w, "name:        %s\n", oneLine(c.Name))
+			fmt.Fprintf(w, "id:          %s\n", cmdutil.OneLine(c.ID))
+			fmt.Fprintf(w, "name:        %s\n", cmdutil.OneLine(c.Name))
 			if c.Description != nil && *c.Description != "" {
-				fmt.Fprintf(w, "description: %s\n", oneLine(*c.Description))
+				fmt.Fprintf(w, "description: %s\n", cmdutil.OneLine(*c.Description))
 			}
-			fmt.Fprintf(w, "type:        %s\n", oneLine(c.Database))
+			fmt.Fprintf(w, "type:        %s\n", cmdutil.OneLine(c.Database))
 			fmt.Fprintf(w, "origin:      %s\n", hostPort(c.Host, c.Port))
-			fmt.Fprintf(w, "caching:     %s (%s)\n", caching(c.CachingEnabled), oneLine(c.DefaultCachingBehaviour))
+			fmt.Fprintf(w, "caching:     %s (%s)\n", caching(c.CachingEnabled), cmdutil.OneLine(c.DefaultCachingBehaviour))
 			if c.CreatedAt != "" {
-				fmt.Fprintf(w, "created:     %s\n", oneLine(c.CreatedAt))
+				fmt.Fprintf(w, "created:     %s\n", cmdutil.OneLine(c.CreatedAt))
 			}
 			if c.ConnectionURITemplate != "" {
-				fmt.Fprintf(w, "template:    %s\n", oneLine(c.ConnectionURITemplate))
+				fmt.Fprintf(w, "template:    %s\n", cmdutil.OneLine(c.ConnectionURITemplate))
 			}
 			return nil
 		},
@@ -158,10 +146,6 @@ such cache. Applications still connecting through the cache stop working.`,
 }
 
 func runDelete(ctx context.Context, f *cmdutil.Factory, ref string, yes bool) error {
-	cfg, err := f.Config()
-	if err != nil {
-		return err
-	}
 	client, err := f.PolyScale()
 	if err != nil {
 		return err
@@ -170,51 +154,19 @@ func runDelete(ctx context.Context, f *cmdutil.Factory, ref string, yes bool) er
 	if err != nil {
 		return err
 	}
-	ios := f.IOStreams
-	if !yes {
-		if !ios.IsStdinTTY() || cfg.Bool(config.NoInput) {
-			return clierr.Usagef("deleting the cache %s (%s) needs confirmation", c.Name, c.ID).
-				WithHint("Pass --yes to delete without a prompt.")
-		}
-		fmt.Fprintf(ios.ErrOut, "Delete the PolyScale cache %s (%s, %s)? Applications connecting through it will fail.\nType its name to confirm: ", oneLine(c.Name), c.ID, hostPort(c.Host, c.Port))
-		answer, err := readAnswer(ios.In)
-		if err != nil {
-			return err
-		}
-		if answer != c.Name {
-			return clierr.Errorf("the name did not match; nothing was deleted")
-		}
+	what := fmt.Sprintf("the PolyScale cache %s (%s, %s)", cmdutil.OneLine(c.Name), c.ID, hostPort(c.Host, c.Port))
+	if err := f.ConfirmDelete(yes, what, c.Name, "Applications connecting through it will fail."); err != nil {
+		return err
 	}
+	ios := f.IOStreams
 	if err := client.DeleteCache(ctx, c.ID); err != nil {
 		// A retried DELETE whose first attempt went through finds nothing.
 		if clierr.KindOf(err) != clierr.NotFound {
 			return err
 		}
 	}
-	fmt.Fprintf(ios.ErrOut, "%s Deleted the PolyScale cache %s (%s)\n", ios.SuccessIcon(), oneLine(c.Name), c.ID)
+	fmt.Fprintf(ios.ErrOut, "%s Deleted the PolyScale cache %s (%s)\n", ios.SuccessIcon(), cmdutil.OneLine(c.Name), c.ID)
 	return nil
-}
-
-// readAnswer reads one line typed at the terminal.
-func readAnswer(in io.Reader) (string, error) {
-	var b strings.Builder
-	buf := make([]byte, 1)
-	for b.Len() < 1024 {
-		n, err := in.Read(buf)
-		if n == 1 {
-			if buf[0] == '\n' {
-				break
-			}
-			b.WriteByte(buf[0])
-		}
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return "", err
-		}
-	}
-	return strings.TrimSpace(b.String()), nil
 }
 
 // NewCmdPurge returns `purge <cache>`.
@@ -240,7 +192,7 @@ Safe to repeat. Exits 3 when there is no such cache.`,
 				return err
 			}
 			ios := f.IOStreams
-			fmt.Fprintf(ios.ErrOut, "%s Purged the PolyScale cache %s (%s)\n", ios.SuccessIcon(), oneLine(c.Name), c.ID)
+			fmt.Fprintf(ios.ErrOut, "%s Purged the PolyScale cache %s (%s)\n", ios.SuccessIcon(), cmdutil.OneLine(c.Name), c.ID)
 			if f.Globals.JSON() {
 				return output.JSON(ios, map[string]any{"id": c.ID, "name": c.Name, "purged": true})
 			}

@@ -136,7 +136,7 @@ func runRulesList(ctx context.Context, f *cmdutil.Factory, ref string) error {
 	}
 	if ios.IsStdoutTTY() {
 		if len(rules) == 0 {
-			fmt.Fprintf(ios.ErrOut, "The cache %s has no rules yet: add one with `cachelink rules set %s --table NAME --ttl 5m`.\n", oneLine(cache.Name), hintRef(ref, cache.ID))
+			fmt.Fprintf(ios.ErrOut, "The cache %s has no rules yet: add one with `cachelink rules set %s --table NAME --ttl 5m`.\n", cmdutil.OneLine(cache.Name), hintRef(ref, cache.ID))
 			return nil
 		}
 		return rulesTable(ios.Out, rules)
@@ -146,7 +146,7 @@ func runRulesList(ctx context.Context, f *cmdutil.Factory, ref string) error {
 		if r.Value != nil {
 			ttl = strconv.FormatInt(*r.Value, 10)
 		}
-		fmt.Fprintf(ios.Out, "%s\t%s\t%s\t%s\n", oneLine(r.Type), oneLine(r.Key), ttl, oneLine(r.Name))
+		fmt.Fprintf(ios.Out, "%s\t%s\t%s\t%s\n", cmdutil.OneLine(r.Type), cmdutil.OneLine(r.Key), ttl, cmdutil.OneLine(r.Name))
 	}
 	return nil
 }
@@ -159,7 +159,7 @@ func rulesTable(w io.Writer, rules []polyscale.Rule) error {
 		if r.Value != nil {
 			ttl = formatTTL(*r.Value)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", oneLine(r.Type), oneLine(r.Key), ttl, shorten(oneLine(r.Name), 60))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", cmdutil.OneLine(r.Type), cmdutil.OneLine(r.Key), ttl, shorten(cmdutil.OneLine(r.Name), 60))
 	}
 	return tw.Flush()
 }
@@ -254,13 +254,13 @@ func (t ruleTarget) flagExample() string {
 func (t ruleTarget) String() string {
 	switch t.flag {
 	case "--table":
-		return "table " + oneLine(t.value)
+		return "table " + cmdutil.OneLine(t.value)
 	case "--query":
-		return fmt.Sprintf("query %s (%s)", t.key, shorten(oneLine(t.value), 40))
+		return fmt.Sprintf("query %s (%s)", t.key, shorten(cmdutil.OneLine(t.value), 40))
 	case "--template":
-		return "template " + oneLine(t.value)
+		return "template " + cmdutil.OneLine(t.value)
 	}
-	return "key " + oneLine(t.value)
+	return "key " + cmdutil.OneLine(t.value)
 }
 
 // queryKey is the key of a QUERY rule: the first 16 hex characters of the
@@ -504,7 +504,7 @@ func runRulesSet(ctx context.Context, f *cmdutil.Factory, opts *rulesSetOptions,
 		return err
 	}
 	if old != nil && !t.owns(old.Type) {
-		return clierr.Usagef("the rule for %s would have the key %q, which a %s rule of the cache %s already has (a cache's rules share one set of keys)", t, t.key, old.Type, oneLine(cache.Name)).
+		return clierr.Usagef("the rule for %s would have the key %q, which a %s rule of the cache %s already has (a cache's rules share one set of keys)", t, t.key, old.Type, cmdutil.OneLine(cache.Name)).
 			WithHint(fmt.Sprintf("If the new rule should replace it, delete it first: cachelink rules delete %s --key %s", hintRef(opts.CacheRef, cache.ID), shellQuote(t.key)))
 	}
 
@@ -538,9 +538,9 @@ func runRulesSet(ctx context.Context, f *cmdutil.Factory, opts *rulesSetOptions,
 
 	ios := f.IOStreams
 	if verb == "" {
-		fmt.Fprintf(ios.ErrOut, "%s The %s rule of %s on the cache %s is already as asked: %s\n", ios.SuccessIcon(), got.Type, t, oneLine(cache.Name), describe(got, t))
+		fmt.Fprintf(ios.ErrOut, "%s The %s rule of %s on the cache %s is already as asked: %s\n", ios.SuccessIcon(), got.Type, t, cmdutil.OneLine(cache.Name), describe(got, t))
 	} else {
-		fmt.Fprintf(ios.ErrOut, "%s %s the %s rule of %s on the cache %s: %s\n", ios.SuccessIcon(), verb, got.Type, t, oneLine(cache.Name), describe(got, t))
+		fmt.Fprintf(ios.ErrOut, "%s %s the %s rule of %s on the cache %s: %s\n", ios.SuccessIcon(), verb, got.Type, t, cmdutil.OneLine(cache.Name), describe(got, t))
 	}
 	if f.Globals.JSON() {
 		return output.JSON(ios, ruleJSON(got, cache.ID))
@@ -645,7 +645,7 @@ func describe(r *polyscale.Rule, t ruleTarget) string {
 		s = "no TTL"
 	}
 	if r.Name != "" && (t.flag != "--query" || r.Name != strings.TrimSpace(t.value)) {
-		s += fmt.Sprintf(", name %q", shorten(oneLine(r.Name), 60))
+		s += fmt.Sprintf(", name %q", shorten(cmdutil.OneLine(r.Name), 60))
 	}
 	return s
 }
@@ -699,17 +699,17 @@ func runRulesDelete(ctx context.Context, f *cmdutil.Factory, ref string, t ruleT
 	}
 	list := fmt.Sprintf("Run `cachelink rules list %s` to see its rules.", hintRef(ref, cache.ID))
 	if r == nil {
-		return clierr.NotFoundf("the cache %s has no rule for %s", oneLine(cache.Name), t).WithHint(list)
+		return clierr.NotFoundf("the cache %s has no rule for %s", cmdutil.OneLine(cache.Name), t).WithHint(list)
 	}
 	if !t.owns(r.Type) {
-		return clierr.NotFoundf("the cache %s has no rule for %s: its key %q holds a %s rule", oneLine(cache.Name), t, t.key, r.Type).
+		return clierr.NotFoundf("the cache %s has no rule for %s: its key %q holds a %s rule", cmdutil.OneLine(cache.Name), t, t.key, r.Type).
 			WithHint(fmt.Sprintf("To delete that rule, run `cachelink rules delete %s --key %s`.", hintRef(ref, cache.ID), shellQuote(t.key)))
 	}
 	if err := deleteRule(ctx, client, cache.ID, r); err != nil {
 		return err
 	}
 	ios := f.IOStreams
-	fmt.Fprintf(ios.ErrOut, "%s Deleted the %s rule of %s from the cache %s\n", ios.SuccessIcon(), r.Type, t, oneLine(cache.Name))
+	fmt.Fprintf(ios.ErrOut, "%s Deleted the %s rule of %s from the cache %s\n", ios.SuccessIcon(), r.Type, t, cmdutil.OneLine(cache.Name))
 	if f.Globals.JSON() {
 		out := ruleJSON(r, cache.ID)
 		out.Deleted = true
@@ -721,7 +721,7 @@ func runRulesDelete(ctx context.Context, f *cmdutil.Factory, ref string, t ruleT
 // hintRef is how a hint names the cache: as the user did, quoted for a
 // shell, or by id when the name has control characters.
 func hintRef(ref, id string) string {
-	if ref == "" || oneLine(ref) != ref {
+	if ref == "" || cmdutil.OneLine(ref) != ref {
 		return id
 	}
 	return shellQuote(ref)

@@ -10,8 +10,8 @@ import (
 	"github.com/cachelink/cachelink/internal/cmd/auth"
 	"github.com/cachelink/cachelink/internal/cmd/connstr"
 	"github.com/cachelink/cachelink/internal/cmd/doctor"
-	"github.com/cachelink/cachelink/internal/cmd/notyet"
 	polyscalecmd "github.com/cachelink/cachelink/internal/cmd/polyscale"
+	upstashcmd "github.com/cachelink/cachelink/internal/cmd/upstash"
 	"github.com/cachelink/cachelink/internal/cmd/version"
 	"github.com/cachelink/cachelink/internal/cmdutil"
 )
@@ -92,15 +92,16 @@ exactly the connection string. Progress, hints and warnings go to stderr.`,
 	}
 	add("resources",
 		parent("create <provider>", "Create a PolyScale cache or an Upstash Redis database",
-			polyscalecmd.NewCmdCreate(f), notyet.CreateUpstash(f)),
+			polyscalecmd.NewCmdCreate(f), upstashcmd.NewCmdCreate(f)),
 		connstr.NewCmdConnstr(f),
 		parent("list <provider>", "List PolyScale caches or Upstash databases",
-			polyscalecmd.NewCmdList(f), notyet.ListUpstash(f)),
+			polyscalecmd.NewCmdList(f), upstashcmd.NewCmdList(f)),
 		parent("get <provider> <id|name>", "Show one cache or database",
-			polyscalecmd.NewCmdGet(f), notyet.GetUpstash(f)),
+			polyscalecmd.NewCmdGet(f), upstashcmd.NewCmdGet(f)),
 		parent("delete <provider> <id|name>", "Delete a cache or database (asks on a terminal; --yes for scripts)",
-			polyscalecmd.NewCmdDelete(f), notyet.DeleteUpstash(f)),
+			polyscalecmd.NewCmdDelete(f), upstashcmd.NewCmdDelete(f)),
 		polyscalecmd.NewCmdPurge(f),
+		upstashcmd.NewCmdResetPassword(f),
 		polyscalecmd.NewCmdRules(f))
 	add("tool", doctor.NewCmdDoctor(f), version.NewCmdVersion(f, nil))
 	cmd.SetHelpCommandGroupID("tool")

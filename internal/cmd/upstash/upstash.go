@@ -1,0 +1,428 @@
+// Package upstash implements cachelink's Upstash commands: create, list,
+// get and delete Redis databases, and reset a database's password. Input
+// is checked before the API is called (regions above all); the product —
+// a rediss:// URL or JSON — goes to stdout, the rest to stderr.
+package upstash
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+	"unicode/utf8"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cachelink/cachelink/internal/clierr"
+	"github.com/cachelink/cachelink/internal/cmdutil"
+	"github.com/cachelink/cachelink/internal/output"
+	"github.com/cachelink/cachelink/internal/upstash"
+)
+
+// DatabaseJSON is a database in -o json; its keys are part of the
+// contract. It holds the secrets: -o json is asked for them.
+type DatabaseJSON struct {
+	ID                string   `json:"id"`
+	Name              string   `json:"name"`
+	PrimaryRegion     string   `json:"primary_region"`
+	ReadRegions       []string `json:"read_regions"`
+	Endpoint          string   `json:"endpoint"`
+	Port              int      `json:"port"`
+	State             string   `json:"state,omitempty"`
+	Type              string   `json:"type,omitempty"`
+	Eviction          bool     `json:"eviction"`
+	Budget            int64    `json:"budget,omitempty"`
+	CreatedAt         string   `json:"created_at,omitempty"`
+	RedisURL          string   `json:"redis_url,omitempty"`
+	RESTURL           string   `json:"rest_url"`
+	RESTToken         string   `json:"rest_token,omitempty"`
+	ReadOnlyRESTToken string   `json:"read_only_rest_token,omitempty"`
+	Existed           bool     `json:"existed,omitempty"`
+}
+
+// ToJSON is the JSON of d, with the secrets when d has them.
+func ToJSON(d *upstash.Database) DatabaseJSON {
+	out := DatabaseJSON{ID: d.ID, Name: d.Name, PrimaryRegion: d.PrimaryRegion, ReadRegions: d.ReadRegions,
+		Endpoint: upstash.Host(d), Port: d.Port, State: d.State, Type: d.Type, Eviction: d.Eviction, Budget: d.Budget,
+		RESTURL: upstash.RESTURL(d), RESTToken: d.RestToken, ReadOnlyRESTToken: d.ReadOnlyRestToken}
+	if out.ReadRegions == nil {
+		out.ReadRegions = []string{}
+	}
+	if d.Password != "" {
+		out.RedisURL = upstash.RedisURL(d)
+	}
+	if d.CreationTime > 0 {
+		out.CreatedAt = time.Unix(d.CreationTime, 0).UTC().Format(time.RFC3339)
+	}
+	return out
+}
+
+// CreateOptions are the flags of `create upstash`.
+type CreateOptions struct {
+	Name        string
+	Region      string
+	ReadRegions []string
+	Eviction    bool
+	Budget      int64
+	IfNotExists bool
+	budgetSet   bool
+}
+
+// NewCmdCreate returns `create upstash`.
+func NewCmdCreate(f *cmdutil.Factory) *cobra.Command {
+	opts := &CreateOptions{}
+	cmd := &cobra.Command{
+		Use:   "upstash --name NAME --region R [--read-region R]...",
+		Short: "Create an Upstash Redis database",
+		Long: `Create a global Upstash Redis database (TLS always on) and print its
+rediss:// URL on stdout.
+
+--region is the primary region: ` + strings.Join(upstash.PrimaryRegions, ", ") + `.
+--read-region (repeatable) adds read replicas: AWS regions other than
+af-south-1, never the primary. Both are checked before calling Upstash.
+
+If the connection drops after the request was sent, cachelink looks the
+database up by name and adopts it rather than creating a second one.
+--if-not-exists returns an existing database of that name (exit 0) when its
+regions match, and exits 2 when they do not.
+
+-o json prints the database with its connection details (redis_url, rest_url,
+rest_token, read_only_rest_token).`,
+		Example: `  cachelink create upstash --name cache --region eu-west-1
+  cachelink create upstash --name cache --region us-east-1 --read-region eu-west-1 --read-region ap-south-1
+  REDIS_URL=$(cachelink create upstash --name cache --region eu-west-1 --if-not-exists)`,
+		Args: cmdutil.ExactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts.budgetSet = cmd.Flags().Changed("budget")
+			return runCreate(cmd.Context(), f, opts)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&opts.Name, "name", "", "Database name")
+	fs.StringVar(&opts.Region, "region", "", "Primary region, such as eu-west-1")
+	fs.StringArrayVar(&opts.ReadRegions, "read-region", nil, "Read region (repeatable; AWS regions, never the primary)")
+	fs.BoolVar(&opts.Eviction, "eviction", false, "Evict keys when the database is full")
+	fs.Int64Var(&opts.Budget, "budget", 0, "Monthly budget in US dollars (pay as you go)")
+	fs.BoolVar(&opts.IfNotExists, "if-not-exists", false, "Return the existing database of that name")
+	return cmd
+}
+
+func checkName(name string) error {
+	switch {
+	case strings.TrimSpace(name) == "":
+		return clierr.Usagef("--name is required and must not be blank")
+	case utf8.RuneCountInString(name) > 255:
+		return clierr.Usagef("--name is longer than 255 characters")
+	case upstash.IsID(name):
+		return clierr.Usagef("--name %q looks like a database id; choose a name that does not", name)
+	}
+	for _, r := range name {
+		if r < 0x20 || r == 0x7f {
+			return clierr.Usagef("--name contains a control character")
+		}
+	}
+	return nil
+}
+
+func runCreate(ctx context.Context, f *cmdutil.Factory, opts *CreateOptions) error {
+	if err := checkName(opts.Name); err != nil {
+		return err
+	}
+	if opts.Region == "" {
+		return clierr.Usagef("--region is required: one of %s", strings.Join(upstash.PrimaryRegions, ", "))
+	}
+	if err := upstash.CheckRegions(opts.Region, opts.ReadRegions); err != nil {
+		return clierr.Wrap(clierr.Usage, err)
+	}
+	if opts.budgetSet && opts.Budget < 0 {
+		return clierr.Usagef("--budget must not be negative")
+	}
+	client, err := f.Upstash()
+	if err != nil {
+		return err
+	}
+	ios := f.IOStreams
+
+	// What already has this name: for --if-not-exists, and so that a
+	// database adopted after a lost answer is the new one.
+	before, err := client.DatabasesNamed(ctx, opts.Name)
+	if err != nil {
+		return err
+	}
+	var db *upstash.Database
+	existed := false
+	if opts.IfNotExists && len(before) > 0 {
+		for i := range before {
+			if sameRegions(&before[i], opts) {
+				existed = true
+				if db, err = client.GetDatabase(ctx, before[i].ID, false); err != nil {
+					return err
+				}
+				break
+			}
+		}
+		if db == nil {
+			d := before[0]
+			return clierr.Usagef("an Upstash database named %q exists in other regions (%s, id %s)", opts.Name, d.PrimaryRegion, d.ID).
+				WithHint("Choose another --name, or match its regions.")
+		}
+	}
+	if db == nil {
+		if db, err = create(ctx, f, client, opts, before); err != nil {
+			return err
+		}
+	}
+
+	verb := "Created"
+	if existed {
+		verb = "Using the existing"
+	}
+	fmt.Fprintf(ios.ErrOut, "%s %s Upstash database %s (%s, %s)\n", ios.SuccessIcon(), verb, cmdutil.OneLine(db.Name), db.ID, db.PrimaryRegion)
+	if f.Globals.JSON() {
+		out := ToJSON(db)
+		out.Existed = existed
+		return output.JSON(ios, out)
+	}
+	_, err = fmt.Fprintln(ios.Out, upstash.RedisURL(db))
+	return err
+}
+
+// create sends the create once; after a lost answer it adopts the new
+// database of that name instead of making a second one.
+func create(ctx context.Context, f *cmdutil.Factory, client *upstash.Client, opts *CreateOptions, before []upstash.Database) (*upstash.Database, error) {
+	body := upstash.NewDatabase{Name: opts.Name, PrimaryRegion: opts.Region, ReadRegions: opts.ReadRegions}
+	if opts.Eviction {
+		body.Eviction = &opts.Eviction
+	}
+	if opts.budgetSet {
+		body.Budget = &opts.Budget
+	}
+	db, err := client.CreateDatabase(ctx, body)
+	if err == nil {
+		return db, nil
+	}
+	if !errors.Is(err, upstash.ErrAmbiguous) || ctx.Err() != nil {
+		return nil, err
+	}
+	f.IOStreams.Warnf("the answer to the create was lost (%v); looking the database up by name", err)
+	after, lerr := client.DatabasesNamed(ctx, opts.Name)
+	if lerr != nil {
+		return nil, clierr.Wrap(clierr.Unreachable, fmt.Errorf("the create of %q may or may not have happened, and the databases could not be listed to tell: %w", opts.Name, err)).
+			WithHint("Run `cachelink list upstash` before trying again, so as not to create it twice.")
+	}
+	known := map[string]bool{}
+	for _, d := range before {
+		known[d.ID] = true
+	}
+	for _, d := range after {
+		if !known[d.ID] && sameRegions(&d, opts) {
+			f.IOStreams.Warnf("Upstash had created the database; adopting %s", d.ID)
+			return client.GetDatabase(ctx, d.ID, false)
+		}
+	}
+	return nil, clierr.Wrap(clierr.Unreachable, fmt.Errorf("creating the database %q failed: %w", opts.Name, err)).
+		WithHint("No database of that name was created; try again.")
+}
+
+func sameRegions(d *upstash.Database, opts *CreateOptions) bool {
+	if d.PrimaryRegion != opts.Region || len(d.ReadRegions) != len(opts.ReadRegions) {
+		return false
+	}
+	want := map[string]bool{}
+	for _, r := range opts.ReadRegions {
+		want[r] = true
+	}
+	for _, r := range d.ReadRegions {
+		if !want[r] {
+			return false
+		}
+	}
+	return true
+}
+
+// NewCmdList returns `list upstash`.
+func NewCmdList(f *cmdutil.Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "upstash",
+		Short: "List Upstash Redis databases",
+		Long: `List the account's Redis databases: a table on a terminal, tab-separated
+columns without a header when piped (id, name, primary region, read regions,
+endpoint, state), or a JSON array with -o json (with connection details).
+Passwords and tokens are never shown in the table.`,
+		Args: cmdutil.ExactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			client, err := f.Upstash()
+			if err != nil {
+				return err
+			}
+			dbs, err := client.ListDatabases(cmd.Context())
+			if err != nil {
+				return err
+			}
+			ios := f.IOStreams
+			if f.Globals.JSON() {
+				out := make([]DatabaseJSON, len(dbs))
+				for i := range dbs {
+					out[i] = ToJSON(&dbs[i])
+				}
+				return output.JSON(ios, out)
+			}
+			if ios.IsStdoutTTY() {
+				if len(dbs) == 0 {
+					fmt.Fprintln(ios.ErrOut, "No databases yet: create one with `cachelink create upstash --name NAME --region eu-west-1`.")
+					return nil
+				}
+				return table(ios.Out, dbs)
+			}
+			for _, d := range dbs {
+				reads := strings.Join(d.ReadRegions, ",")
+				if reads == "" {
+					reads = "-" // an empty field would shift columns for awk
+				}
+				fmt.Fprintf(ios.Out, "%s\t%s\t%s\t%s\t%s\t%s\n", cmdutil.OneLine(d.ID), cmdutil.OneLine(d.Name), cmdutil.OneLine(d.PrimaryRegion),
+					cmdutil.OneLine(reads), cmdutil.OneLine(upstash.Host(&d)), cmdutil.OneLine(d.State))
+			}
+			return nil
+		},
+	}
+}
+
+func table(w io.Writer, dbs []upstash.Database) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNAME\tREGION\tREAD REGIONS\tENDPOINT\tSTATE")
+	for _, d := range dbs {
+		reads := strings.Join(d.ReadRegions, ",")
+		if reads == "" {
+			reads = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", cmdutil.OneLine(d.ID), cmdutil.OneLine(d.Name), cmdutil.OneLine(d.PrimaryRegion), cmdutil.OneLine(reads), cmdutil.OneLine(upstash.Host(&d)), cmdutil.OneLine(d.State))
+	}
+	return tw.Flush()
+}
+
+// NewCmdGet returns `get upstash <id|name>`.
+func NewCmdGet(f *cmdutil.Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "upstash <id|name>",
+		Short: "Show an Upstash Redis database",
+		Long: `Show one Upstash database, by id or name (a name two databases share exits 2
+listing their ids). The text form masks the password and tokens; -o json
+includes them with the connection details. Exits 3 when there is no such
+database.`,
+		Args: cmdutil.ExactArgs(1, "a database id or name"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			client, err := f.Upstash()
+			if err != nil {
+				return err
+			}
+			d, err := client.FindDatabase(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			if f.Globals.JSON() {
+				return output.JSON(f.IOStreams, ToJSON(d))
+			}
+			w := f.IOStreams.Out
+			fmt.Fprintf(w, "id:            %s\n", cmdutil.OneLine(d.ID))
+			fmt.Fprintf(w, "name:          %s\n", cmdutil.OneLine(d.Name))
+			fmt.Fprintf(w, "region:        %s\n", cmdutil.OneLine(d.PrimaryRegion))
+			if len(d.ReadRegions) > 0 {
+				fmt.Fprintf(w, "read regions:  %s\n", cmdutil.OneLine(strings.Join(d.ReadRegions, ", ")))
+			}
+			fmt.Fprintf(w, "endpoint:      %s:%d (TLS)\n", cmdutil.OneLine(upstash.Host(d)), d.Port)
+			fmt.Fprintf(w, "redis url:     rediss://default:********@%s:%d\n", cmdutil.OneLine(upstash.Host(d)), d.Port)
+			fmt.Fprintf(w, "rest url:      %s\n", cmdutil.OneLine(upstash.RESTURL(d)))
+			if d.State != "" {
+				fmt.Fprintf(w, "state:         %s\n", cmdutil.OneLine(d.State))
+			}
+			if d.Type != "" {
+				fmt.Fprintf(w, "plan:          %s\n", cmdutil.OneLine(d.Type))
+			}
+			fmt.Fprintf(w, "eviction:      %t\n", d.Eviction)
+			if d.CreationTime > 0 {
+				fmt.Fprintf(w, "created:       %s\n", time.Unix(d.CreationTime, 0).UTC().Format(time.RFC3339))
+			}
+			fmt.Fprintln(w, "secrets:       `cachelink connstr upstash "+d.ID+"` prints them")
+			return nil
+		},
+	}
+}
+
+// NewCmdDelete returns `delete upstash <id|name>`.
+func NewCmdDelete(f *cmdutil.Factory) *cobra.Command {
+	var yes bool
+	cmd := &cobra.Command{
+		Use:   "upstash <id|name>",
+		Short: "Delete an Upstash Redis database",
+		Long: `Delete an Upstash Redis database and its data, by id or name. On a terminal
+cachelink asks you to type the database's name first; scripts pass --yes
+(without it, and without a terminal, nothing is deleted and the command exits
+2). Exits 3 when there is no such database.`,
+		Example: `  cachelink delete upstash cache
+  cachelink delete upstash 3f6b2d4e-1111-4222-8333-444455556666 --yes`,
+		Args: cmdutil.ExactArgs(1, "a database id or name"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runDelete(cmd.Context(), f, args[0], yes)
+		},
+	}
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "Delete without asking")
+	return cmd
+}
+
+func runDelete(ctx context.Context, f *cmdutil.Factory, ref string, yes bool) error {
+	client, err := f.Upstash()
+	if err != nil {
+		return err
+	}
+	d, err := client.FindDatabase(ctx, ref)
+	if err != nil {
+		return err
+	}
+	what := fmt.Sprintf("the Upstash database %s (%s, %s)", cmdutil.OneLine(d.Name), d.ID, cmdutil.OneLine(d.PrimaryRegion))
+	if err := f.ConfirmDelete(yes, what, d.Name, "Its data is lost."); err != nil {
+		return err
+	}
+	ios := f.IOStreams
+	if err := client.DeleteDatabase(ctx, d.ID); err != nil && clierr.KindOf(err) != clierr.NotFound {
+		return err // (a retried DELETE whose first attempt went through finds nothing)
+	}
+	fmt.Fprintf(ios.ErrOut, "%s Deleted the Upstash database %s (%s)\n", ios.SuccessIcon(), cmdutil.OneLine(d.Name), d.ID)
+	return nil
+}
+
+// NewCmdResetPassword returns `reset-password <db>`.
+func NewCmdResetPassword(f *cmdutil.Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "reset-password <db-id|db-name>",
+		Short: "Give an Upstash Redis database a new password and print its new URL",
+		Long: `Give an Upstash Redis database a new password and new REST tokens, and print
+the new rediss:// URL on stdout (-o json: the database with its new connection
+details). Clients using the old password stop working at once.`,
+		Example: `  REDIS_URL=$(cachelink reset-password cache)`,
+		Args:    cmdutil.ExactArgs(1, "a database id or name"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			client, err := f.Upstash()
+			if err != nil {
+				return err
+			}
+			d, err := client.FindDatabase(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			nd, err := client.ResetPassword(cmd.Context(), d.ID)
+			if err != nil {
+				return err
+			}
+			ios := f.IOStreams
+			fmt.Fprintf(ios.ErrOut, "%s Reset the password of the Upstash database %s (%s)\n", ios.SuccessIcon(), cmdutil.OneLine(nd.Name), nd.ID)
+			if f.Globals.JSON() {
+				return output.JSON(ios, ToJSON(nd))
+			}
+			_, err = fmt.Fprintln(ios.Out, upstash.RedisURL(nd))
+			return err
+		},
+	}
+}
