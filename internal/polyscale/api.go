@@ -1,11 +1,9 @@
 package polyscale
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -87,52 +85,17 @@ func (e *APIError) Error() string {
 var ErrAmbiguous = httpx.ErrAmbiguous
 
 func (c *Client) do(ctx context.Context, method, path string, body any, out any) error {
-	var payload []byte
-	if body != nil {
-		var err error
-		if payload, err = json.Marshal(body); err != nil {
-			return err
-		}
-	}
 	u := strings.TrimRight(c.BaseURL, "/") + path
-	resp, err := c.Authorize(ctx, func(bearer string) (*http.Response, error) {
-		var body io.Reader
-		if payload != nil {
-			body = bytes.NewReader(payload)
-		}
-		req, err := http.NewRequestWithContext(ctx, method, u, body)
-		if err != nil {
-			return nil, err
-		}
-		req.Header.Set("Authorization", "Bearer "+bearer)
-		req.Header.Set("Accept", "application/json")
-		if payload != nil {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		return c.HTTP.Do(req)
-	})
-	if err != nil {
-		return httpx.TransportError("PolyScale", method, err)
-	}
-	data, err := httpx.ReadBody(resp)
-	if err != nil {
-		return httpx.TransportError("PolyScale", method, err)
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return apiError(method, resp.StatusCode, data)
-	}
-	if out == nil || len(bytes.TrimSpace(data)) == 0 {
-		return nil
-	}
-	if err := json.Unmarshal(data, out); err != nil {
-		err := fmt.Errorf("PolyScale answered %s %s with something that is not the expected JSON", method, path)
-		if method == http.MethodPost {
-			// It succeeded, but what it made cannot be read from the answer.
-			return clierr.Wrap(clierr.General, fmt.Errorf("%w: %w", ErrAmbiguous, err))
-		}
-		return clierr.Wrap(clierr.General, err)
-	}
-	return nil
+	return httpx.Exchange(ctx, "PolyScale", method, u, body, out, func(newRequest func() (*http.Request, error)) (*http.Response, error) {
+		return c.Authorize(ctx, func(bearer string) (*http.Response, error) {
+			req, err := newRequest()
+			if err != nil {
+				return nil, err
+			}
+			req.Header.Set("Authorization", "Bearer "+bearer)
+			return c.HTTP.Do(req)
+		})
+	}, apiError)
 }
 
 // scopeInMessage finds a scope named in a 403's message; compiled on first

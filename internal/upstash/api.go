@@ -1,11 +1,8 @@
 package upstash
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -133,51 +130,17 @@ const AccountHint = "Accounts created through Vercel or Fly.io cannot use Upstas
 	"Otherwise run `cachelink connect upstash`, or check UPSTASH_EMAIL and UPSTASH_API_KEY."
 
 func (c *Client) do(ctx context.Context, method, path string, body any, out any) error {
-	var payload []byte
-	if body != nil {
-		var err error
-		if payload, err = json.Marshal(body); err != nil {
-			return err
-		}
-	}
 	u := strings.TrimRight(c.BaseURL, "/") + path
-	resp, err := c.Authorize(ctx, func(email, key string) (*http.Response, error) {
-		var rd io.Reader
-		if payload != nil {
-			rd = bytes.NewReader(payload)
-		}
-		req, err := http.NewRequestWithContext(ctx, method, u, rd)
-		if err != nil {
-			return nil, err
-		}
-		req.SetBasicAuth(email, key)
-		req.Header.Set("Accept", "application/json")
-		if payload != nil {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		return c.HTTP.Do(req)
-	})
-	if err != nil {
-		return httpx.TransportError("Upstash", method, err)
-	}
-	data, err := httpx.ReadBody(resp)
-	if err != nil {
-		return httpx.TransportError("Upstash", method, err)
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return apiError(method, resp.StatusCode, data)
-	}
-	if out == nil {
-		return nil
-	}
-	if err := json.Unmarshal(data, out); err != nil {
-		err := fmt.Errorf("the answer to %s %s is not the JSON Upstash should send", method, path)
-		if method == http.MethodPost {
-			return clierr.Wrap(clierr.General, fmt.Errorf("%w: %w", ErrAmbiguous, err))
-		}
-		return clierr.Wrap(clierr.General, err)
-	}
-	return nil
+	return httpx.Exchange(ctx, "Upstash", method, u, body, out, func(newRequest func() (*http.Request, error)) (*http.Response, error) {
+		return c.Authorize(ctx, func(email, key string) (*http.Response, error) {
+			req, err := newRequest()
+			if err != nil {
+				return nil, err
+			}
+			req.SetBasicAuth(email, key)
+			return c.HTTP.Do(req)
+		})
+	}, apiError)
 }
 
 // apiError maps Upstash's answers, which have no fixed schema, to exit

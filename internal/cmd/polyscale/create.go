@@ -217,8 +217,18 @@ func create(ctx context.Context, f *cmdutil.Factory, client *polyscale.Client, o
 	if err != nil {
 		return nil, err
 	}
-	id, err := client.CreateCache(ctx, body)
-	if err == nil {
+	once := cmdutil.CreateOnce[polyscale.Cache]{
+		Provider: "PolyScale", Kind: "cache", Name: opts.Name, ListCmd: "cachelink list polyscale", Before: before,
+		Named:    func(ctx context.Context) ([]polyscale.Cache, error) { return client.CachesNamed(ctx, opts.Name) },
+		ID:       func(c *polyscale.Cache) string { return c.ID },
+		Matches:  func(c *polyscale.Cache) bool { return matches(c, t) },
+		IOStream: f.IOStreams,
+	}
+	return once.Do(ctx, func(ctx context.Context) (*polyscale.Cache, error) {
+		id, err := client.CreateCache(ctx, body)
+		if err != nil {
+			return nil, err
+		}
 		cache, gerr := client.GetCache(ctx, id)
 		if gerr != nil {
 			// The cache exists: report it rather than fail and invite a
@@ -228,28 +238,7 @@ func create(ctx context.Context, f *cmdutil.Factory, client *polyscale.Client, o
 				Database: body.Database, CachingEnabled: body.CachingEnabled, DefaultCachingBehaviour: body.DefaultCachingBehaviour}, nil
 		}
 		return cache, nil
-	}
-	if !errors.Is(err, polyscale.ErrAmbiguous) || ctx.Err() != nil {
-		return nil, err
-	}
-	f.IOStreams.Warnf("the answer to the create was lost (%v); looking the cache up by name", err)
-	after, lerr := client.CachesNamed(ctx, opts.Name)
-	if lerr != nil {
-		return nil, clierr.Wrap(clierr.Unreachable, fmt.Errorf("the create of %q may or may not have happened, and the caches could not be listed to tell: %w", opts.Name, err)).
-			WithHint("Run `cachelink list polyscale` before trying again, so as not to create it twice.")
-	}
-	known := map[string]bool{}
-	for _, c := range before {
-		known[c.ID] = true
-	}
-	for _, c := range after {
-		if !known[c.ID] && matches(&c, t) {
-			f.IOStreams.Warnf("PolyScale had created the cache; adopting %s", c.ID)
-			return &c, nil
-		}
-	}
-	return nil, clierr.Wrap(clierr.Unreachable, fmt.Errorf("creating the cache %q failed: %w", opts.Name, err)).
-		WithHint("No cache of that name was created; try again.")
+	})
 }
 
 // pickExisting applies --if-not-exists to the caches already named name.

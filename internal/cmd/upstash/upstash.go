@@ -6,7 +6,6 @@ package upstash
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -200,31 +199,17 @@ func create(ctx context.Context, f *cmdutil.Factory, client *upstash.Client, opt
 	if opts.budgetSet {
 		body.Budget = &opts.Budget
 	}
-	db, err := client.CreateDatabase(ctx, body)
-	if err == nil {
-		return db, nil
+	once := cmdutil.CreateOnce[upstash.Database]{
+		Provider: "Upstash", Kind: "database", Name: opts.Name, ListCmd: "cachelink list upstash", Before: before,
+		Named:   func(ctx context.Context) ([]upstash.Database, error) { return client.DatabasesNamed(ctx, opts.Name) },
+		ID:      func(d *upstash.Database) string { return d.ID },
+		Matches: func(d *upstash.Database) bool { return sameRegions(d, opts) },
+		Fetch: func(ctx context.Context, id string) (*upstash.Database, error) {
+			return client.GetDatabase(ctx, id, false)
+		},
+		IOStream: f.IOStreams,
 	}
-	if !errors.Is(err, upstash.ErrAmbiguous) || ctx.Err() != nil {
-		return nil, err
-	}
-	f.IOStreams.Warnf("the answer to the create was lost (%v); looking the database up by name", err)
-	after, lerr := client.DatabasesNamed(ctx, opts.Name)
-	if lerr != nil {
-		return nil, clierr.Wrap(clierr.Unreachable, fmt.Errorf("the create of %q may or may not have happened, and the databases could not be listed to tell: %w", opts.Name, err)).
-			WithHint("Run `cachelink list upstash` before trying again, so as not to create it twice.")
-	}
-	known := map[string]bool{}
-	for _, d := range before {
-		known[d.ID] = true
-	}
-	for _, d := range after {
-		if !known[d.ID] && sameRegions(&d, opts) {
-			f.IOStreams.Warnf("Upstash had created the database; adopting %s", d.ID)
-			return client.GetDatabase(ctx, d.ID, false)
-		}
-	}
-	return nil, clierr.Wrap(clierr.Unreachable, fmt.Errorf("creating the database %q failed: %w", opts.Name, err)).
-		WithHint("No database of that name was created; try again.")
+	return once.Do(ctx, func(ctx context.Context) (*upstash.Database, error) { return client.CreateDatabase(ctx, body) })
 }
 
 func sameRegions(d *upstash.Database, opts *CreateOptions) bool {

@@ -1,0 +1,58 @@
+package cmdutil
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/cachelink/cachelink/internal/clierr"
+	"github.com/cachelink/cachelink/internal/httpx"
+	"github.com/cachelink/cachelink/internal/iostreams"
+)
+
+// CreateOnce is the rule both providers' creates follow: never two. The
+// create is sent once (the HTTP layer resends a POST only after a 429).
+// When its answer is lost (httpx.ErrAmbiguous), the resources of that name
+// are listed again and one that was not there before and matches what was
+// asked is adopted; otherwise the create is reported as failed.
+type CreateOnce[T any] struct {
+	Provider string // "PolyScale", for messages
+	Kind     string // "cache", for messages
+	Name     string
+	ListCmd  string                                 // "cachelink list polyscale", for the hint
+	Before   []T                                    // the resources of that name before the create
+	Named    func(ctx context.Context) ([]T, error) // the resources of that name now
+	ID       func(*T) string
+	Matches  func(*T) bool // it is what the create asked for
+	Fetch    func(ctx context.Context, id string) (*T, error)
+	IOStream *iostreams.IOStreams
+}
+
+// Do runs create under the rule.
+func (c CreateOnce[T]) Do(ctx context.Context, create func(ctx context.Context) (*T, error)) (*T, error) {
+	made, err := create(ctx)
+	if err == nil || !errors.Is(err, httpx.ErrAmbiguous) || ctx.Err() != nil {
+		return made, err
+	}
+	c.IOStream.Warnf("the answer to the create was lost (%v); looking the %s up by name", err, c.Kind)
+	after, lerr := c.Named(ctx)
+	if lerr != nil {
+		return nil, clierr.Wrap(clierr.Unreachable, fmt.Errorf("the create of %q may or may not have happened, and listing could not tell: %w", c.Name, err)).
+			WithHint(fmt.Sprintf("Run `%s` before trying again, so as not to create it twice.", c.ListCmd))
+	}
+	known := map[string]bool{}
+	for i := range c.Before {
+		known[c.ID(&c.Before[i])] = true
+	}
+	for i := range after {
+		if r := &after[i]; !known[c.ID(r)] && c.Matches(r) {
+			c.IOStream.Warnf("%s had created the %s; adopting %s", c.Provider, c.Kind, c.ID(r))
+			if c.Fetch == nil {
+				return r, nil
+			}
+			return c.Fetch(ctx, c.ID(r))
+		}
+	}
+	return nil, clierr.Wrap(clierr.Unreachable, fmt.Errorf("creating the %s %q failed: %w", c.Kind, c.Name, err)).
+		WithHint(fmt.Sprintf("No %s of that name was created; try again.", c.Kind))
+}
