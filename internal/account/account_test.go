@@ -53,9 +53,7 @@ func send(url string) func(*account.Credential) (*http.Response, error) {
 
 func TestA401ForcesOneRefreshAndOneRetry(t *testing.T) {
 	e := cmdtest.New(t, cmdtest.Options{})
-	if r := e.Run("connect", "polyscale"); r.Code != 0 {
-		t.Fatal(r.Stderr)
-	}
+	e.MustRun(t, "connect", "polyscale")
 	first := strings.TrimSpace(e.Run("token", "polyscale").Stdout)
 	a := &api{revoked: map[string]bool{first: true}} // valid-looking, but the API refuses it
 	srv := httptest.NewServer(a)
@@ -83,9 +81,7 @@ func TestA401ForcesOneRefreshAndOneRetry(t *testing.T) {
 
 func TestASecond401MeansConnectAgain(t *testing.T) {
 	e := cmdtest.New(t, cmdtest.Options{})
-	if r := e.Run("connect", "polyscale"); r.Code != 0 {
-		t.Fatal(r.Stderr)
-	}
+	e.MustRun(t, "connect", "polyscale")
 	var seen []string // the API refuses every token
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		seen = append(seen, r.Header.Get("Authorization"))

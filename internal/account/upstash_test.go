@@ -64,52 +64,6 @@ func TestUpstashEnvPairIsBothOrNeither(t *testing.T) {
 	}
 }
 
-// connectUpstash runs `cachelink connect upstash` in e.
-func connectUpstash(t *testing.T, e *cmdtest.Env) {
-	t.Helper()
-	if r := e.Run("connect", "upstash"); r.Code != 0 {
-		t.Fatalf("connect upstash: exit %d\n%s", r.Code, r.Stderr)
-	}
-}
-
-// upstashStore is the store cachelink uses in e.
-func upstashStore(t *testing.T, e *cmdtest.Env) *credentials.Store {
-	t.Helper()
-	s, err := credentials.NewStore(credentials.Options{Dir: e.ConfigDir, Keyring: e.Keyring})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-// rejectUpstashKey stores a key Upstash never issued in place of the
-// login's (Upstash answers it as a key deleted in the console: 401) and
-// returns it. It then waits until the clock has left the second in the
-// old key's name: the sandbox keeps the old key and its name, which a key
-// minted in the same second would get again.
-func rejectUpstashKey(t *testing.T, e *cmdtest.Env) string {
-	t.Helper()
-	s := upstashStore(t, e)
-	rec, _, err := s.Load(upstash.Name, "default")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rejected := "deleted-in-the-console-" + strconv.FormatInt(time.Now().UnixNano(), 36)
-	rec.APIKey = rejected
-	if _, err := s.Save(rec); err != nil {
-		t.Fatal(err)
-	}
-	sec, err := strconv.ParseInt(strings.TrimPrefix(rec.APIKeyName, "cachelink_API_KEY_"), 10, 64)
-	if err != nil {
-		t.Fatalf("key name %q: %v", rec.APIKeyName, err)
-	}
-	next := time.Unix(sec+1, 0)
-	for time.Now().Before(next) {
-		time.Sleep(time.Until(next))
-	}
-	return rejected
-}
-
 // basicRecorder sends GET /v2/redis/databases with the credential's Basic
 // auth to url and records the keys it sent.
 type basicRecorder struct {
@@ -136,8 +90,8 @@ func (b *basicRecorder) sent() []string {
 
 func TestARejectedUpstashKeyIsMintedAgainOnceAndRetried(t *testing.T) {
 	e := cmdtest.New(t, cmdtest.Options{})
-	connectUpstash(t, e)
-	rejected := rejectUpstashKey(t, e)
+	e.MustRun(t, "connect", "upstash")
+	rejected := e.RejectUpstashKey(t, "default")
 	rec := &basicRecorder{}
 
 	resp, err := factory(e).Accounts.Call(context.Background(), upstash.Name, "default", rec.send(e.Server.URL))
@@ -155,7 +109,7 @@ func TestARejectedUpstashKeyIsMintedAgainOnceAndRetried(t *testing.T) {
 	if len(sent) != 2 || sent[0] != rejected || sent[1] == rejected {
 		t.Fatalf("keys sent = %d, want the rejected key, then a new one", len(sent))
 	}
-	stored, _, err := upstashStore(t, e).Load(upstash.Name, "default")
+	stored, _, err := e.CredentialStore(t).Load(upstash.Name, "default")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,8 +123,8 @@ func TestARejectedUpstashKeyIsMintedAgainOnceAndRetried(t *testing.T) {
 
 func TestASecond401AfterTheNewKeyIsExit4WithTheAccountHint(t *testing.T) {
 	e := cmdtest.New(t, cmdtest.Options{})
-	connectUpstash(t, e)
-	rejectUpstashKey(t, e)
+	e.MustRun(t, "connect", "upstash")
+	e.RejectUpstashKey(t, "default")
 	// An API that refuses every key, as Upstash does for an account
 	// created through Vercel or Fly.io.
 	var seen atomic.Int32
@@ -195,7 +149,7 @@ func TestASecond401AfterTheNewKeyIsExit4WithTheAccountHint(t *testing.T) {
 
 func TestARejectedUpstashEnvKeyIsNotReplaced(t *testing.T) {
 	e := cmdtest.New(t, cmdtest.Options{})
-	connectUpstash(t, e)
+	e.MustRun(t, "connect", "upstash")
 	e.Keyring.Calls.Store(0)
 	t.Setenv("UPSTASH_EMAIL", e.Sandbox.Account.Email)
 	t.Setenv("UPSTASH_API_KEY", "wrong-key-SENTINEL")
@@ -219,8 +173,8 @@ func TestARejectedUpstashEnvKeyIsNotReplaced(t *testing.T) {
 
 func TestAStoredLoginWithoutARefreshTokenIsNotReplaced(t *testing.T) {
 	e := cmdtest.New(t, cmdtest.Options{})
-	connectUpstash(t, e)
-	s := upstashStore(t, e)
+	e.MustRun(t, "connect", "upstash")
+	s := e.CredentialStore(t)
 	r, _, err := s.Load(upstash.Name, "default")
 	if err != nil {
 		t.Fatal(err)
@@ -242,8 +196,8 @@ func TestAStoredLoginWithoutARefreshTokenIsNotReplaced(t *testing.T) {
 func TestParallelCallsMintOneUpstashKey(t *testing.T) {
 	const n = 8
 	e := cmdtest.New(t, cmdtest.Options{})
-	connectUpstash(t, e)
-	rejected := rejectUpstashKey(t, e)
+	e.MustRun(t, "connect", "upstash")
+	rejected := e.RejectUpstashKey(t, "default")
 	rec := &basicRecorder{}
 	rejections := func() int {
 		k := 0
@@ -259,32 +213,17 @@ func TestParallelCallsMintOneUpstashKey(t *testing.T) {
 	// of them want a new key at once; each call has its own factory, as
 	// separate processes would.
 	errs := make([]error, n)
-	var wg sync.WaitGroup
-	err := upstashStore(t, e).Locked(context.Background(), "apikey", upstash.Name, "default", func() error {
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				resp, err := factory(e).Accounts.Call(context.Background(), upstash.Name, "default", rec.send(e.Server.URL))
-				if err == nil {
-					resp.Body.Close()
-					if resp.StatusCode != http.StatusOK {
-						err = errors.New(resp.Status)
-					}
-				}
-				errs[i] = err
-			}()
+	call := func(i int) {
+		resp, err := factory(e).Accounts.Call(context.Background(), upstash.Name, "default", rec.send(e.Server.URL))
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				err = errors.New(resp.Status)
+			}
 		}
-		deadline := time.Now().Add(20 * time.Second)
-		for rejections() < n && time.Now().Before(deadline) {
-			time.Sleep(5 * time.Millisecond)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+		errs[i] = err
 	}
-	wg.Wait()
+	e.WhileUpstashMintIsLocked(t, n, call, rejections)
 
 	for i, err := range errs {
 		if err != nil {
@@ -311,8 +250,8 @@ func TestParallelCallsMintOneUpstashKey(t *testing.T) {
 
 func TestAtTheKeyLimitTheErrorSaysWhatToDo(t *testing.T) {
 	e := cmdtest.New(t, cmdtest.Options{})
-	connectUpstash(t, e)
-	s := upstashStore(t, e)
+	e.MustRun(t, "connect", "upstash")
+	s := e.CredentialStore(t)
 	r, _, err := s.Load(upstash.Name, "default")
 	if err != nil {
 		t.Fatal(err)
@@ -322,7 +261,7 @@ func TestAtTheKeyLimitTheErrorSaysWhatToDo(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	rejectUpstashKey(t, e)
+	e.RejectUpstashKey(t, "default")
 	rec := &basicRecorder{}
 
 	_, err = factory(e).Accounts.Call(context.Background(), upstash.Name, "default", rec.send(e.Server.URL))
@@ -345,9 +284,9 @@ func TestAtTheKeyLimitTheErrorSaysWhatToDo(t *testing.T) {
 // fail.
 func TestANewKeyIsMintedWhenItsNameIsTaken(t *testing.T) {
 	e := cmdtest.New(t, cmdtest.Options{})
-	connectUpstash(t, e)
-	rejectUpstashKey(t, e)
-	r, _, err := upstashStore(t, e).Load(upstash.Name, "default")
+	e.MustRun(t, "connect", "upstash")
+	e.RejectUpstashKey(t, "default")
+	r, _, err := e.CredentialStore(t).Load(upstash.Name, "default")
 	if err != nil {
 		t.Fatal(err)
 	}

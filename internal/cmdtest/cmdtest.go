@@ -137,7 +137,11 @@ type Result struct {
 type RunOptions struct {
 	Stdin    string
 	StdinTTY bool // stdin is a terminal that stays open until the test ends
-	Ctx      context.Context
+	// StdoutTTY and StderrTTY make stdout and stderr terminals (the
+	// interactive user: tables, hints; colour on stderr unless NO_COLOR).
+	StdoutTTY bool
+	StderrTTY bool
+	Ctx       context.Context
 	// OnStderrLine sees each line written to stderr as it is written;
 	// with StdinTTY, what it returns is typed into the terminal.
 	OnStderrLine func(line string) (typed string)
@@ -146,12 +150,20 @@ type RunOptions struct {
 // Run runs cachelink with args.
 func (e *Env) Run(args ...string) Result { return e.RunWith(RunOptions{}, args...) }
 
+// RunOnTerminal runs cachelink with args and stdout and stderr on a
+// terminal (stdin stays a pipe).
+func (e *Env) RunOnTerminal(args ...string) Result {
+	return e.RunWith(RunOptions{StdoutTTY: true, StderrTTY: true}, args...)
+}
+
 // RunWith runs cachelink with args and opts.
 func (e *Env) RunWith(opts RunOptions, args ...string) Result {
 	e.T.Helper()
 	ios, in, out, errOut := iostreams.Test()
 	in.WriteString(opts.Stdin)
 	ios.SetStdinTTY(opts.StdinTTY)
+	ios.SetStdoutTTY(opts.StdoutTTY)
+	ios.SetStderrTTY(opts.StderrTTY)
 	var typeIn func(string)
 	if opts.StdinTTY {
 		// A terminal that stays open: reads block until the test ends.

@@ -10,9 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/cachelink/cachelink/internal/cmdtest"
 	"github.com/cachelink/cachelink/internal/sandbox"
@@ -21,9 +19,7 @@ import (
 // upstashLogin is a sandbox with a stored Upstash login.
 func upstashLogin(t *testing.T) *cmdtest.Env {
 	t.Helper()
-	e := cmdtest.New(t, cmdtest.Options{})
-	run(t, e, "connect", "upstash")
-	return e
+	return cmdtest.NewUpstashLogin(t, cmdtest.Options{})
 }
 
 // upstashCI is a sandbox with UPSTASH_EMAIL and UPSTASH_API_KEY set (a key
@@ -31,13 +27,7 @@ func upstashLogin(t *testing.T) *cmdtest.Env {
 // keychain.
 func upstashCI(t *testing.T) *cmdtest.Env {
 	t.Helper()
-	e := upstashLogin(t)
-	key := strings.TrimSpace(run(t, e, "token", "upstash").Stdout)
-	run(t, e, "disconnect", "upstash")
-	t.Setenv("UPSTASH_EMAIL", e.Sandbox.Account.Email)
-	t.Setenv("UPSTASH_API_KEY", key)
-	e.Keyring.Calls.Store(0)
-	return e
+	return cmdtest.NewUpstashCI(t, cmdtest.Options{})
 }
 
 func bothLogins(t *testing.T, fn func(t *testing.T, e *cmdtest.Env)) {
@@ -54,10 +44,7 @@ func bothLogins(t *testing.T, fn func(t *testing.T, e *cmdtest.Env)) {
 // run runs cachelink and fails the test unless it exits 0.
 func run(t *testing.T, e *cmdtest.Env, args ...string) cmdtest.Result {
 	t.Helper()
-	r := e.Run(args...)
-	if r.Code != 0 {
-		t.Fatalf("cachelink %s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.Code, r.Stdout, r.Stderr)
-	}
+	r := e.MustRun(t, args...)
 	noSecretsOnStderr(t, e, r)
 	return r
 }
@@ -66,26 +53,15 @@ func run(t *testing.T, e *cmdtest.Env, args ...string) cmdtest.Result {
 // stdout and the error once on stderr.
 func fails(t *testing.T, e *cmdtest.Env, code int, args ...string) cmdtest.Result {
 	t.Helper()
-	r := e.Run(args...)
-	if r.Code != code {
-		t.Fatalf("cachelink %s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.Code, code, r.Stdout, r.Stderr)
-	}
-	if r.Stdout != "" || strings.Count(r.Stderr, "Error: ") != 1 {
-		t.Errorf("stdout %q, stderr %q: want nothing on stdout and the error once", r.Stdout, r.Stderr)
-	}
+	r := e.ExpectExit(t, code, args...)
 	noSecretsOnStderr(t, e, r)
 	return r
 }
 
+// noSecretsOnStderr: no database password or REST token reaches stderr.
 func noSecretsOnStderr(t *testing.T, e *cmdtest.Env, r cmdtest.Result) {
 	t.Helper()
-	for _, d := range e.Sandbox.Store.State().Databases {
-		for _, s := range []string{d.Password, d.RestToken, d.ReadOnlyRestToken} {
-			if s != "" && strings.Contains(r.Stderr, s) {
-				t.Errorf("a secret reached stderr:\n%s", r.Stderr)
-			}
-		}
-	}
+	cmdtest.CheckNoSecrets(t, r, e.UpstashDatabaseSecrets())
 }
 
 // newDatabase creates a database with the CLI and returns it as Upstash
@@ -95,29 +71,6 @@ func newDatabase(t *testing.T, e *cmdtest.Env, name string, extra ...string) san
 	run(t, e, append([]string{"create", "upstash", "--name", name, "--region", "eu-west-1"}, extra...)...)
 	dbs := e.Sandbox.Store.State().Databases
 	return dbs[len(dbs)-1]
-}
-
-// counterTag makes each requests counter's rule unique.
-var counterTag atomic.Int64
-
-// requests counts the requests the sandbox receives from now on (a latency
-// fault of a few nanoseconds that counts itself down).
-func requests(t *testing.T, e *cmdtest.Env) func() int {
-	t.Helper()
-	const budget = 1 << 20
-	tag := time.Duration(counterTag.Add(1))
-	if err := e.Sandbox.Faults.Add(sandbox.FaultRule{Kind: sandbox.FaultLatency, Latency: tag, Count: budget}); err != nil {
-		t.Fatal(err)
-	}
-	return func() int {
-		for _, r := range e.Sandbox.Faults.Rules() {
-			if r.Kind == sandbox.FaultLatency && r.Latency == tag {
-				return budget - r.Count
-			}
-		}
-		t.Fatal("the request counter was cleared")
-		return 0
-	}
 }
 
 func redisURLOf(d sandbox.Database) string {
@@ -224,7 +177,7 @@ func TestUpstashConnstrRefusesBadFlagsBeforeAnyRequest(t *testing.T) {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			e := upstashCI(t)
 			newDatabase(t, e, "cache")
-			count := requests(t, e)
+			count := e.CountRequests(t, "", "")
 			r := fails(t, e, 2, append([]string{"connstr", "upstash", "cache"}, tc.args...)...)
 			if !strings.Contains(r.Stderr, tc.stderr) {
 				t.Errorf("stderr lacks %q:\n%s", tc.stderr, r.Stderr)

@@ -7,21 +7,15 @@ package polyscale_test
 // "PolyScale" (the sandbox's store, counters and the requests it saw).
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/cachelink/cachelink/internal/app"
 	"github.com/cachelink/cachelink/internal/cmdtest"
-	"github.com/cachelink/cachelink/internal/cmdutil"
-	"github.com/cachelink/cachelink/internal/iostreams"
 	"github.com/cachelink/cachelink/internal/sandbox"
 )
 
@@ -47,40 +41,19 @@ func ciSandbox(t *testing.T) *cmdtest.Env {
 	return e
 }
 
-// mustSucceed runs cachelink and fails the test unless it exits 0.
-func mustSucceed(t *testing.T, e *cmdtest.Env, args ...string) cmdtest.Result {
-	t.Helper()
-	r := e.Run(args...)
-	if r.Code != 0 {
-		t.Fatalf("cachelink %s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.Code, r.Stdout, r.Stderr)
-	}
-	return r
-}
-
-// expectExit runs cachelink and checks the exit code, that a failure
-// writes nothing to stdout and prints its error once, and that the origin
-// password never reaches stderr.
+// expectExit runs cachelink and checks the run (see checkExit).
 func expectExit(t *testing.T, e *cmdtest.Env, code int, args ...string) cmdtest.Result {
 	t.Helper()
 	return checkExit(t, e.Run(args...), code, args)
 }
 
+// checkExit checks the exit code, that a failure writes nothing to stdout
+// and prints its error once (cmdtest.CheckExit), and that the origin
+// password never reaches stderr.
 func checkExit(t *testing.T, r cmdtest.Result, code int, args []string) cmdtest.Result {
 	t.Helper()
-	if r.Code != code {
-		t.Fatalf("cachelink %s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.Code, code, r.Stdout, r.Stderr)
-	}
-	if code != 0 {
-		if r.Stdout != "" {
-			t.Errorf("a failing command wrote to stdout: %q", r.Stdout)
-		}
-		if n := strings.Count(r.Stderr, "Error: "); n != 1 {
-			t.Errorf("the error must be printed exactly once, found %d times:\n%s", n, r.Stderr)
-		}
-	}
-	if strings.Contains(r.Stderr, dbPassword) {
-		t.Errorf("the database password reached stderr:\n%s", r.Stderr)
-	}
+	cmdtest.CheckExit(t, r, code, args)
+	cmdtest.CheckNoSecrets(t, r, []string{dbPassword})
 	return r
 }
 
@@ -89,7 +62,7 @@ func checkExit(t *testing.T, r cmdtest.Result, code int, args []string) cmdtest.
 func newCacheViaCLI(t *testing.T, e *cmdtest.Env, name string, port int, extra ...string) string {
 	t.Helper()
 	args := append([]string{"create", "polyscale", "--name", name, "--type", "postgres", "--host", "127.0.0.1", "--port", strconv.Itoa(port)}, extra...)
-	r := mustSucceed(t, e, args...)
+	r := e.MustRun(t, args...)
 	id := strings.TrimSuffix(r.Stdout, "\n")
 	if !uuidRE.MatchString(id) {
 		t.Fatalf("create printed %q, want a cache id", r.Stdout)
@@ -103,63 +76,12 @@ func createCount(e *cmdtest.Env) int64 { return e.Sandbox.Counters.Creates.Load(
 // sandboxCaches is what PolyScale (the sandbox) holds.
 func sandboxCaches(e *cmdtest.Env) []sandbox.Cache { return e.Sandbox.Store.State().Caches }
 
-// counterTag makes each requestCounter's rule unique.
-var counterTag atomic.Int64
-
-// requestCounter counts the API requests the sandbox receives from now on
-// that match method and path prefix ("" matches any), OAuth included. It is
-// a latency fault of a few nanoseconds that counts itself down on every
-// match (the sandbox has no request log); Faults.Clear removes it.
-func requestCounter(t *testing.T, e *cmdtest.Env, method, prefix string) func() int {
-	t.Helper()
-	const budget = 1 << 20
-	tag := time.Duration(counterTag.Add(1)) // the rule's latency tells it apart
-	rule := sandbox.FaultRule{Kind: sandbox.FaultLatency, Latency: tag, Count: budget, Method: method, PathPrefix: prefix}
-	if err := e.Sandbox.Faults.Add(rule); err != nil {
-		t.Fatal(err)
-	}
-	return func() int {
-		for _, r := range e.Sandbox.Faults.Rules() {
-			if r.Kind == sandbox.FaultLatency && r.Latency == tag {
-				return budget - r.Count
-			}
-		}
-		t.Fatal("the request counter was cleared or used up")
-		return 0
-	}
-}
-
-// addFault injects a failure into the sandbox.
-func addFault(t *testing.T, e *cmdtest.Env, r sandbox.FaultRule) {
-	t.Helper()
-	if err := e.Sandbox.Faults.Add(r); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// runOnTerminal runs cachelink with stdout and stderr on a terminal (the
-// interactive user), with the same keychain and retry policy as e.Run.
-// cmdtest.RunOptions can only make stdin a terminal.
-func runOnTerminal(t *testing.T, e *cmdtest.Env, args ...string) cmdtest.Result {
-	t.Helper()
-	ios, _, out, errOut := iostreams.Test()
-	ios.SetStdoutTTY(true)
-	ios.SetStderrTTY(true)
-	code := app.RunWith(context.Background(), ios, args, func(f *cmdutil.Factory) {
-		f.Keyring = e.Keyring
-		f.Retry = e.Retry
-		f.OpenBrowser = func(string) error { return errors.New("no browser in this test") }
-		f.BrowserUsable = func() bool { return false }
-	})
-	return cmdtest.Result{Code: code, Stdout: out.String(), Stderr: errOut.String()}
-}
-
 // ---------------------------------------------------------------------------
 // create
 
 func TestCreateWithOriginPrintsTheRewrittenConnectionStringAndNothingElse(t *testing.T) {
 	e := ciSandbox(t)
-	r := mustSucceed(t, e, "create", "polyscale", "--name", "shop", "--origin-env", "DATABASE_URL")
+	r := e.MustRun(t, "create", "polyscale", "--name", "shop", "--origin-env", "DATABASE_URL")
 
 	cs := sandboxCaches(e)
 	if len(cs) != 1 {
@@ -185,7 +107,7 @@ func TestCreateWithOriginPrintsTheRewrittenConnectionStringAndNothingElse(t *tes
 
 func TestCreateWithTypeHostPortPrintsTheCacheID(t *testing.T) {
 	e := ciSandbox(t)
-	r := mustSucceed(t, e, "create", "polyscale", "--name", "orders", "--type", "mysql", "--host", "127.0.0.1", "--port", "3306",
+	r := e.MustRun(t, "create", "polyscale", "--name", "orders", "--type", "mysql", "--host", "127.0.0.1", "--port", "3306",
 		"--description", "orders database", "--no-caching")
 	cs := sandboxCaches(e)
 	if len(cs) != 1 {
@@ -213,22 +135,10 @@ type createJSON struct {
 	Description      *string `json:"description"`
 }
 
-func decodeOne[T any](t *testing.T, stdout string) T {
-	t.Helper()
-	var v T
-	if err := json.Unmarshal([]byte(stdout), &v); err != nil {
-		t.Fatalf("stdout is not the expected JSON: %v\n%s", err, stdout)
-	}
-	if strings.Count(strings.TrimSpace(stdout), "\n") != 0 {
-		t.Errorf("piped JSON should be one line:\n%s", stdout)
-	}
-	return v
-}
-
 func TestCreateJSONHasTheContractKeys(t *testing.T) {
 	e := ciSandbox(t)
-	r := mustSucceed(t, e, "create", "polyscale", "--name", "shop", "--origin-env", "DATABASE_URL", "-o", "json")
-	got := decodeOne[createJSON](t, r.Stdout)
+	r := e.MustRun(t, "create", "polyscale", "--name", "shop", "--origin-env", "DATABASE_URL", "-o", "json")
+	got := cmdtest.DecodePipedJSON[createJSON](t, r.Stdout)
 
 	var keys map[string]any
 	_ = json.Unmarshal([]byte(r.Stdout), &keys)
@@ -250,7 +160,7 @@ func TestCreateJSONHasTheContractKeys(t *testing.T) {
 	}
 
 	// Without an origin there is no connection string to give.
-	r = mustSucceed(t, e, "create", "polyscale", "--name", "plain", "--type", "postgres", "--host", "127.0.0.1", "--port", "5432", "-o", "json")
+	r = e.MustRun(t, "create", "polyscale", "--name", "plain", "--type", "postgres", "--host", "127.0.0.1", "--port", "5432", "-o", "json")
 	if strings.Contains(r.Stdout, "connection_string") {
 		t.Errorf("no origin, yet -o json has a connection_string: %s", r.Stdout)
 	}
@@ -304,7 +214,7 @@ func TestCreateRefusesBadInputBeforeAnyRequest(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := ciSandbox(t)
 			t.Setenv("DATABASE_URL", tt.origin)
-			requests := requestCounter(t, e, "", "")
+			requests := e.CountRequests(t, "", "")
 			args := append([]string{"create", "polyscale"}, tt.args...)
 			r := expectExit(t, e, 2, args...)
 			if !strings.Contains(r.Stderr, tt.stderr) {
@@ -322,7 +232,7 @@ func TestCreateRefusesBadInputBeforeAnyRequest(t *testing.T) {
 
 func TestCreateSkipDNSCheckLetsAPrivateHostThrough(t *testing.T) {
 	e := ciSandbox(t)
-	r := mustSucceed(t, e, "create", "polyscale", "--name", "private", "--type", "postgres", "--host", "db.cachelink-test.invalid", "--port", "5432", "--skip-dns-check")
+	r := e.MustRun(t, "create", "polyscale", "--name", "private", "--type", "postgres", "--host", "db.cachelink-test.invalid", "--port", "5432", "--skip-dns-check")
 	cs := sandboxCaches(e)
 	if len(cs) != 1 || cs[0].Host != "db.cachelink-test.invalid" || r.Stdout != cs[0].ID+"\n" {
 		t.Errorf("caches = %+v, stdout %q", cs, r.Stdout)
@@ -334,13 +244,13 @@ func TestCreateSkipDNSCheckLetsAPrivateHostThrough(t *testing.T) {
 
 func TestCreateIfNotExistsReturnsTheCacheOfTheSameOrigin(t *testing.T) {
 	e := ciSandbox(t)
-	first := decodeOne[createJSON](t, mustSucceed(t, e, "create", "polyscale", "--name", "shop", "--origin-env", "DATABASE_URL", "--if-not-exists", "-o", "json").Stdout)
+	first := cmdtest.DecodePipedJSON[createJSON](t, e.MustRun(t, "create", "polyscale", "--name", "shop", "--origin-env", "DATABASE_URL", "--if-not-exists", "-o", "json").Stdout)
 	if first.Existed {
 		t.Errorf("the first run created the cache, yet says existed: %+v", first)
 	}
 
-	r := mustSucceed(t, e, "create", "polyscale", "--name", "shop", "--origin-env", "DATABASE_URL", "--if-not-exists", "-o", "json")
-	again := decodeOne[createJSON](t, r.Stdout)
+	r := e.MustRun(t, "create", "polyscale", "--name", "shop", "--origin-env", "DATABASE_URL", "--if-not-exists", "-o", "json")
+	again := cmdtest.DecodePipedJSON[createJSON](t, r.Stdout)
 	if again.ID != first.ID || !again.Existed || again.ConnectionString != first.ConnectionString {
 		t.Errorf("second run = %+v, want the same id %s with \"existed\": true", again, first.ID)
 	}
@@ -352,7 +262,7 @@ func TestCreateIfNotExistsReturnsTheCacheOfTheSameOrigin(t *testing.T) {
 	}
 
 	// Text output: the same connection string as the first time.
-	r = mustSucceed(t, e, "create", "polyscale", "--name", "shop", "--origin-env", "DATABASE_URL", "--if-not-exists")
+	r = e.MustRun(t, "create", "polyscale", "--name", "shop", "--origin-env", "DATABASE_URL", "--if-not-exists")
 	if r.Stdout != first.ConnectionString+"\n" {
 		t.Errorf("stdout = %q, want %q", r.Stdout, first.ConnectionString+"\n")
 	}
@@ -364,7 +274,7 @@ func TestCreateIfNotExistsReturnsTheCacheOfTheSameOrigin(t *testing.T) {
 func TestCreateIfNotExistsRefusesANameUsedForAnotherOrigin(t *testing.T) {
 	e := ciSandbox(t)
 	id := newCacheViaCLI(t, e, "shop", 6543)
-	creates := requestCounter(t, e, "POST", "/v1/caches")
+	creates := e.CountRequests(t, "POST", "/v1/caches")
 
 	r := expectExit(t, e, 2, "create", "polyscale", "--name", "shop", "--origin-env", "DATABASE_URL", "--if-not-exists")
 	for _, want := range []string{`a PolyScale cache named "shop" exists for another origin`, "127.0.0.1:6543", id, "Choose another --name"} {
@@ -389,7 +299,7 @@ func TestListInThreeForms(t *testing.T) {
 	b := newCacheViaCLI(t, e, "orders", 6432, "--no-caching")
 
 	t.Run("piped: tab-separated, no header", func(t *testing.T) {
-		r := mustSucceed(t, e, "list", "polyscale")
+		r := e.MustRun(t, "list", "polyscale")
 		want := a + "\tshop\tpostgres\t127.0.0.1\t5432\ton\n" +
 			b + "\torders\tpostgres\t127.0.0.1\t6432\toff\n"
 		if r.Stdout != want {
@@ -400,7 +310,7 @@ func TestListInThreeForms(t *testing.T) {
 		}
 	})
 	t.Run("terminal: a table with a header", func(t *testing.T) {
-		r := runOnTerminal(t, e, "list", "polyscale")
+		r := e.RunOnTerminal("list", "polyscale")
 		checkExit(t, r, 0, nil)
 		lines := strings.Split(strings.TrimSuffix(r.Stdout, "\n"), "\n")
 		if len(lines) != 3 {
@@ -424,7 +334,7 @@ func TestListInThreeForms(t *testing.T) {
 		}
 	})
 	t.Run("json: an array with the contract keys", func(t *testing.T) {
-		r := mustSucceed(t, e, "list", "polyscale", "-o", "json")
+		r := e.MustRun(t, "list", "polyscale", "-o", "json")
 		var got []map[string]any
 		if err := json.Unmarshal([]byte(r.Stdout), &got); err != nil {
 			t.Fatalf("%v\n%s", err, r.Stdout)
@@ -441,16 +351,16 @@ func TestListInThreeForms(t *testing.T) {
 func TestListWithNoCaches(t *testing.T) {
 	e := ciSandbox(t)
 
-	r := mustSucceed(t, e, "list", "polyscale")
+	r := e.MustRun(t, "list", "polyscale")
 	if r.Stdout != "" || r.Stderr != "" {
 		t.Errorf("piped, no caches: stdout %q, stderr %q; want both empty", r.Stdout, r.Stderr)
 	}
-	r = runOnTerminal(t, e, "list", "polyscale")
+	r = e.RunOnTerminal("list", "polyscale")
 	checkExit(t, r, 0, nil)
 	if r.Stdout != "" || !strings.Contains(r.Stderr, "No caches yet") || !strings.Contains(r.Stderr, "cachelink create polyscale") {
 		t.Errorf("terminal, no caches: stdout %q, stderr %q; want a hint on stderr only", r.Stdout, r.Stderr)
 	}
-	r = mustSucceed(t, e, "list", "polyscale", "-o", "json")
+	r = e.MustRun(t, "list", "polyscale", "-o", "json")
 	if r.Stdout != "[]\n" {
 		t.Errorf("-o json with no caches = %q, want []", r.Stdout)
 	}
@@ -464,8 +374,8 @@ func TestGetByIDAndByName(t *testing.T) {
 	id := newCacheViaCLI(t, e, "shop", 5432, "--description", "the shop")
 	c := sandboxCaches(e)[0]
 
-	byID := mustSucceed(t, e, "get", "polyscale", id)
-	byName := mustSucceed(t, e, "get", "polyscale", "shop")
+	byID := e.MustRun(t, "get", "polyscale", id)
+	byName := e.MustRun(t, "get", "polyscale", "shop")
 	if byID.Stdout != byName.Stdout {
 		t.Errorf("by id and by name differ:\n%s\n---\n%s", byID.Stdout, byName.Stdout)
 	}
@@ -480,7 +390,7 @@ func TestGetByIDAndByName(t *testing.T) {
 		t.Errorf("stdout = %q\nwant     %q", byID.Stdout, want)
 	}
 
-	js := mustSucceed(t, e, "get", "polyscale", "shop", "-o", "json")
+	js := e.MustRun(t, "get", "polyscale", "shop", "-o", "json")
 	var got map[string]any
 	if err := json.Unmarshal([]byte(js.Stdout), &got); err != nil {
 		t.Fatal(err)
@@ -503,7 +413,7 @@ func TestGetANameTwoCachesShareExits2ListingBoth(t *testing.T) {
 		t.Errorf("stderr should list both ids and say to use one:\n%s", r.Stderr)
 	}
 	// Either id picks one.
-	if r := mustSucceed(t, e, "get", "polyscale", b); !strings.Contains(r.Stdout, "127.0.0.1:6432") {
+	if r := e.MustRun(t, "get", "polyscale", b); !strings.Contains(r.Stdout, "127.0.0.1:6432") {
 		t.Errorf("get by id = %q", r.Stdout)
 	}
 }
@@ -540,7 +450,7 @@ func TestDeleteWithYes(t *testing.T) {
 	keep := newCacheViaCLI(t, e, "keep", 5432)
 	id := newCacheViaCLI(t, e, "shop", 6432)
 
-	r := mustSucceed(t, e, "delete", "polyscale", "shop", "--yes")
+	r := e.MustRun(t, "delete", "polyscale", "shop", "--yes")
 	if r.Stdout != "" {
 		t.Errorf("stdout = %q, want nothing", r.Stdout)
 	}
@@ -551,7 +461,7 @@ func TestDeleteWithYes(t *testing.T) {
 		t.Errorf("caches = %+v, want only %s", cs, keep)
 	}
 	// By id, with -y.
-	mustSucceed(t, e, "delete", "polyscale", keep, "-y")
+	e.MustRun(t, "delete", "polyscale", keep, "-y")
 	if cs := sandboxCaches(e); len(cs) != 0 {
 		t.Errorf("caches = %+v, want none", cs)
 	}
@@ -587,7 +497,7 @@ func TestDeleteOnATerminalAsksForTheName(t *testing.T) {
 func TestDeleteWithoutYesOrTerminalDeletesNothing(t *testing.T) {
 	e := ciSandbox(t)
 	newCacheViaCLI(t, e, "shop", 5432)
-	deletes := requestCounter(t, e, "DELETE", "")
+	deletes := e.CountRequests(t, "DELETE", "")
 
 	// Piped stdin: nobody to ask.
 	r := e.RunWith(cmdtest.RunOptions{Stdin: "shop\n"}, "delete", "polyscale", "shop")
@@ -613,13 +523,13 @@ func TestDeleteWithoutYesOrTerminalDeletesNothing(t *testing.T) {
 func TestPurge(t *testing.T) {
 	e := ciSandbox(t)
 	id := newCacheViaCLI(t, e, "shop", 5432)
-	purges := requestCounter(t, e, "PUT", "/v1/caches/"+id+"/purge")
+	purges := e.CountRequests(t, "PUT", "/v1/caches/"+id+"/purge")
 
-	r := mustSucceed(t, e, "purge", "shop")
+	r := e.MustRun(t, "purge", "shop")
 	if r.Stdout != "" || !strings.Contains(r.Stderr, "✓ Purged the PolyScale cache shop ("+id+")") {
 		t.Errorf("stdout %q, stderr %q", r.Stdout, r.Stderr)
 	}
-	r = mustSucceed(t, e, "purge", id, "-o", "json")
+	r = e.MustRun(t, "purge", id, "-o", "json")
 	if want := `{"id":"` + id + `","name":"shop","purged":true}` + "\n"; r.Stdout != want {
 		t.Errorf("-o json = %q, want %q", r.Stdout, want)
 	}
@@ -636,13 +546,13 @@ func TestPurge(t *testing.T) {
 
 func TestCIModeNeverTouchesTheKeychain(t *testing.T) {
 	e := ciSandbox(t)
-	mustSucceed(t, e, "create", "polyscale", "--name", "shop", "--origin-env", "DATABASE_URL")
-	mustSucceed(t, e, "create", "polyscale", "--name", "shop", "--origin-env", "DATABASE_URL", "--if-not-exists", "-o", "json")
-	mustSucceed(t, e, "list", "polyscale")
-	mustSucceed(t, e, "list", "polyscale", "-o", "json")
-	mustSucceed(t, e, "get", "polyscale", "shop")
-	mustSucceed(t, e, "purge", "shop")
-	mustSucceed(t, e, "delete", "polyscale", "shop", "--yes")
+	e.MustRun(t, "create", "polyscale", "--name", "shop", "--origin-env", "DATABASE_URL")
+	e.MustRun(t, "create", "polyscale", "--name", "shop", "--origin-env", "DATABASE_URL", "--if-not-exists", "-o", "json")
+	e.MustRun(t, "list", "polyscale")
+	e.MustRun(t, "list", "polyscale", "-o", "json")
+	e.MustRun(t, "get", "polyscale", "shop")
+	e.MustRun(t, "purge", "shop")
+	e.MustRun(t, "delete", "polyscale", "shop", "--yes")
 	expectExit(t, e, 3, "get", "polyscale", "shop")
 	if n := e.Keyring.Calls.Load(); n != 0 {
 		t.Errorf("keychain calls = %d, want 0 with %s set", n, "POLYSCALE_API_KEY")
@@ -652,9 +562,9 @@ func TestCIModeNeverTouchesTheKeychain(t *testing.T) {
 func TestAStoredLoginWorksWithoutAnAPIKey(t *testing.T) {
 	e := cmdtest.New(t, cmdtest.Options{})
 	t.Setenv("DATABASE_URL", pgOrigin)
-	mustSucceed(t, e, "connect", "polyscale")
+	e.MustRun(t, "connect", "polyscale")
 
-	r := mustSucceed(t, e, "create", "polyscale", "--name", "shop", "--origin-env", "DATABASE_URL")
+	r := e.MustRun(t, "create", "polyscale", "--name", "shop", "--origin-env", "DATABASE_URL")
 	cs := sandboxCaches(e)
 	if len(cs) != 1 || !strings.Contains(r.Stdout, "application_name="+cs[0].ID) {
 		t.Fatalf("caches %+v, stdout %q", cs, r.Stdout)
@@ -662,8 +572,8 @@ func TestAStoredLoginWorksWithoutAnAPIKey(t *testing.T) {
 	if cs[0].WorkspaceID == "" {
 		t.Error("the cache belongs to no workspace")
 	}
-	mustSucceed(t, e, "get", "polyscale", "shop")
-	mustSucceed(t, e, "delete", "polyscale", "shop", "--yes")
+	e.MustRun(t, "get", "polyscale", "shop")
+	e.MustRun(t, "delete", "polyscale", "shop", "--yes")
 	if e.Keyring.Calls.Load() == 0 {
 		t.Error("a stored login was used without reading the keychain")
 	}
@@ -711,10 +621,10 @@ func TestAWrongAPIKeyExits4WithoutPrintingIt(t *testing.T) {
 func TestALoginWithoutCachesWriteExits4NamingTheScope(t *testing.T) {
 	e := cmdtest.New(t, cmdtest.Options{})
 	t.Setenv("DATABASE_URL", pgOrigin)
-	mustSucceed(t, e, "connect", "polyscale", "--scopes", "caches:read")
+	e.MustRun(t, "connect", "polyscale", "--scopes", "caches:read")
 
 	// Reading works.
-	mustSucceed(t, e, "list", "polyscale")
+	e.MustRun(t, "list", "polyscale")
 
 	r := expectExit(t, e, 4, "create", "polyscale", "--name", "shop", "--origin-env", "DATABASE_URL")
 	if !strings.Contains(r.Stderr, "caches:write") || !strings.Contains(r.Stderr, "cachelink connect polyscale --scopes") {
@@ -730,7 +640,7 @@ func TestPersistent5xxExits5AfterBoundedRetries(t *testing.T) {
 	id := newCacheViaCLI(t, e, "shop", 5432)
 	failing := func() {
 		e.Sandbox.Faults.Clear()
-		addFault(t, e, sandbox.FaultRule{Kind: sandbox.FaultError, Status: 503, Rate: 1}) // until cleared
+		e.AddFault(t, sandbox.FaultRule{Kind: sandbox.FaultError, Status: 503, Rate: 1}) // until cleared
 	}
 	expect5 := func(args ...string) {
 		t.Helper()
@@ -743,7 +653,7 @@ func TestPersistent5xxExits5AfterBoundedRetries(t *testing.T) {
 	// A read is sent 4 times in all (the first and 3 retries), then given up.
 	for _, args := range [][]string{{"list", "polyscale"}, {"get", "polyscale", id}, {"get", "polyscale", "shop"}} {
 		failing()
-		gets := requestCounter(t, e, "GET", "/v1/caches")
+		gets := e.CountRequests(t, "GET", "/v1/caches")
 		expect5(args...)
 		if n := gets(); n != 4 {
 			t.Errorf("%v: %d attempts, want 4", args, n)
@@ -758,8 +668,8 @@ func TestPersistent5xxExits5AfterBoundedRetries(t *testing.T) {
 		{"DELETE", []string{"delete", "polyscale", id, "--yes"}},
 	} {
 		e.Sandbox.Faults.Clear()
-		addFault(t, e, sandbox.FaultRule{Kind: sandbox.FaultError, Status: 503, Rate: 1, Method: tc.method})
-		writes := requestCounter(t, e, tc.method, "/v1/caches")
+		e.AddFault(t, sandbox.FaultRule{Kind: sandbox.FaultError, Status: 503, Rate: 1, Method: tc.method})
+		writes := e.CountRequests(t, tc.method, "/v1/caches")
 		expect5(tc.args...)
 		if n := writes(); n != 4 {
 			t.Errorf("%v: %d attempts, want 4", tc.args, n)
@@ -768,7 +678,7 @@ func TestPersistent5xxExits5AfterBoundedRetries(t *testing.T) {
 	// A create first lists the caches of that name (4 failed attempts);
 	// unable to tell what exists, it sends no POST at all.
 	failing()
-	gets, posts := requestCounter(t, e, "GET", "/v1/caches"), requestCounter(t, e, "POST", "/v1/caches")
+	gets, posts := e.CountRequests(t, "GET", "/v1/caches"), e.CountRequests(t, "POST", "/v1/caches")
 	expect5("create", "polyscale", "--name", "new", "--origin-env", "DATABASE_URL")
 	if g, p := gets(), posts(); g != 4 || p != 0 {
 		t.Errorf("create: %d GETs and %d POSTs, want 4 and 0", g, p)
@@ -788,10 +698,10 @@ func TestPersistent5xxExits5AfterBoundedRetries(t *testing.T) {
 func TestListSurvivesTwo503s(t *testing.T) {
 	e := ciSandbox(t)
 	id := newCacheViaCLI(t, e, "shop", 5432)
-	gets := requestCounter(t, e, "GET", "/v1/caches")
-	addFault(t, e, sandbox.FaultRule{Kind: sandbox.FaultError, Status: 503, Count: 2, Method: "GET"})
+	gets := e.CountRequests(t, "GET", "/v1/caches")
+	e.AddFault(t, sandbox.FaultRule{Kind: sandbox.FaultError, Status: 503, Count: 2, Method: "GET"})
 
-	r := mustSucceed(t, e, "list", "polyscale")
+	r := e.MustRun(t, "list", "polyscale")
 	if !strings.HasPrefix(r.Stdout, id+"\tshop\t") {
 		t.Errorf("stdout = %q", r.Stdout)
 	}
@@ -802,11 +712,11 @@ func TestListSurvivesTwo503s(t *testing.T) {
 
 func TestCreateWaitsOutA429AndCreatesOnce(t *testing.T) {
 	e := ciSandbox(t)
-	posts := requestCounter(t, e, "POST", "/v1/caches")
-	addFault(t, e, sandbox.FaultRule{Kind: sandbox.Fault429, RetryAfter: "1", Count: 1, Method: "POST", PathPrefix: "/v1/caches"})
+	posts := e.CountRequests(t, "POST", "/v1/caches")
+	e.AddFault(t, sandbox.FaultRule{Kind: sandbox.Fault429, RetryAfter: "1", Count: 1, Method: "POST", PathPrefix: "/v1/caches"})
 
 	start := time.Now()
-	r := mustSucceed(t, e, "create", "polyscale", "--name", "shop", "--origin-env", "DATABASE_URL")
+	r := e.MustRun(t, "create", "polyscale", "--name", "shop", "--origin-env", "DATABASE_URL")
 	elapsed := time.Since(start)
 
 	cs := sandboxCaches(e)
@@ -830,9 +740,9 @@ func TestACreateAnswered503IsNotResent(t *testing.T) {
 	for _, status := range []int{500, 503} {
 		t.Run(strconv.Itoa(status), func(t *testing.T) {
 			e := ciSandbox(t)
-			posts := requestCounter(t, e, "POST", "/v1/caches")
+			posts := e.CountRequests(t, "POST", "/v1/caches")
 			// One failure only: a resent create would succeed and show up.
-			addFault(t, e, sandbox.FaultRule{Kind: sandbox.FaultError, Status: status, Count: 1, Method: "POST"})
+			e.AddFault(t, sandbox.FaultRule{Kind: sandbox.FaultError, Status: status, Count: 1, Method: "POST"})
 
 			r := expectExit(t, e, 5, "create", "polyscale", "--name", "shop", "--origin-env", "DATABASE_URL")
 			if !strings.Contains(r.Stderr, "PolyScale answered "+strconv.Itoa(status)) {
@@ -850,12 +760,12 @@ func TestACreateAnswered503IsNotResent(t *testing.T) {
 
 func TestACreateWhoseAnswerWasLostIsAdoptedNotRepeated(t *testing.T) {
 	e := ciSandbox(t)
-	posts := requestCounter(t, e, "POST", "/v1/caches")
+	posts := e.CountRequests(t, "POST", "/v1/caches")
 	// PolyScale creates the cache, then the connection drops before the
 	// answer: the client cannot know whether it happened.
-	addFault(t, e, sandbox.FaultRule{Kind: sandbox.FaultDropAfterCreate, Count: 1})
+	e.AddFault(t, sandbox.FaultRule{Kind: sandbox.FaultDropAfterCreate, Count: 1})
 
-	r := mustSucceed(t, e, "create", "polyscale", "--name", "shop", "--origin-env", "DATABASE_URL")
+	r := e.MustRun(t, "create", "polyscale", "--name", "shop", "--origin-env", "DATABASE_URL")
 
 	if got := posts(); got != 1 {
 		t.Errorf("POST requests = %d, want 1: a create whose answer was lost is never resent", got)
@@ -878,10 +788,10 @@ func TestAnAdoptedCacheIsTheNewOneNotAnOlderNamesake(t *testing.T) {
 	e := ciSandbox(t)
 	// An older cache of the same name and origin must not be mistaken for
 	// the one this run created.
-	older := decodeOne[createJSON](t, mustSucceed(t, e, "create", "polyscale", "--name", "shop", "--origin-env", "DATABASE_URL", "-o", "json").Stdout).ID
-	addFault(t, e, sandbox.FaultRule{Kind: sandbox.FaultDropAfterCreate, Count: 1})
+	older := cmdtest.DecodePipedJSON[createJSON](t, e.MustRun(t, "create", "polyscale", "--name", "shop", "--origin-env", "DATABASE_URL", "-o", "json").Stdout).ID
+	e.AddFault(t, sandbox.FaultRule{Kind: sandbox.FaultDropAfterCreate, Count: 1})
 
-	r := mustSucceed(t, e, "create", "polyscale", "--name", "shop", "--origin-env", "DATABASE_URL")
+	r := e.MustRun(t, "create", "polyscale", "--name", "shop", "--origin-env", "DATABASE_URL")
 
 	cs := sandboxCaches(e)
 	if len(cs) != 2 || createCount(e) != 2 || cs[0].ID != older {
@@ -895,10 +805,10 @@ func TestAnAdoptedCacheIsTheNewOneNotAnOlderNamesake(t *testing.T) {
 
 func TestACreateWhoseAnswerWasLostIsAdoptedWithIfNotExistsAndJSON(t *testing.T) {
 	e := ciSandbox(t)
-	addFault(t, e, sandbox.FaultRule{Kind: sandbox.FaultDropAfterCreate, Count: 1})
+	e.AddFault(t, sandbox.FaultRule{Kind: sandbox.FaultDropAfterCreate, Count: 1})
 
-	r := mustSucceed(t, e, "create", "polyscale", "--name", "shop", "--origin-env", "DATABASE_URL", "--if-not-exists", "-o", "json")
-	got := decodeOne[createJSON](t, r.Stdout)
+	r := e.MustRun(t, "create", "polyscale", "--name", "shop", "--origin-env", "DATABASE_URL", "--if-not-exists", "-o", "json")
+	got := cmdtest.DecodePipedJSON[createJSON](t, r.Stdout)
 	cs := sandboxCaches(e)
 	if len(cs) != 1 || createCount(e) != 1 || got.ID != cs[0].ID || got.Existed {
 		t.Errorf("caches = %+v, json = %+v; want one, adopted, not \"existed\"", cs, got)
@@ -912,12 +822,12 @@ func TestGatewayErrorsAnd429AreRetriedForGetPurgeAndDelete(t *testing.T) {
 	e := ciSandbox(t)
 	id := newCacheViaCLI(t, e, "shop", 5432)
 
-	addFault(t, e, sandbox.FaultRule{Kind: sandbox.FaultError, Status: 502, Count: 1, Method: "GET"})
-	mustSucceed(t, e, "get", "polyscale", id)
-	addFault(t, e, sandbox.FaultRule{Kind: sandbox.FaultError, Status: 504, Count: 1, Method: "PUT"})
-	mustSucceed(t, e, "purge", id)
-	addFault(t, e, sandbox.FaultRule{Kind: sandbox.Fault429, RetryAfter: "0", Count: 1, Method: "DELETE"})
-	mustSucceed(t, e, "delete", "polyscale", id, "--yes")
+	e.AddFault(t, sandbox.FaultRule{Kind: sandbox.FaultError, Status: 502, Count: 1, Method: "GET"})
+	e.MustRun(t, "get", "polyscale", id)
+	e.AddFault(t, sandbox.FaultRule{Kind: sandbox.FaultError, Status: 504, Count: 1, Method: "PUT"})
+	e.MustRun(t, "purge", id)
+	e.AddFault(t, sandbox.FaultRule{Kind: sandbox.Fault429, RetryAfter: "0", Count: 1, Method: "DELETE"})
+	e.MustRun(t, "delete", "polyscale", id, "--yes")
 	if len(sandboxCaches(e)) != 0 {
 		t.Error("the cache was not deleted")
 	}
@@ -946,7 +856,7 @@ func TestACreateThatSucceededIsReportedEvenIfReadingItBackFails(t *testing.T) {
 	e := ciSandbox(t)
 	// Every attempt of the read-back after the create fails; the list of
 	// caches (/v1/caches, no trailing slash) is not affected.
-	addFault(t, e, sandbox.FaultRule{Kind: sandbox.FaultError, Status: 503, Count: 4, Method: "GET", PathPrefix: "/v1/caches/"})
+	e.AddFault(t, sandbox.FaultRule{Kind: sandbox.FaultError, Status: 503, Count: 4, Method: "GET", PathPrefix: "/v1/caches/"})
 
 	r := e.Run("create", "polyscale", "--name", "shop", "--origin-env", "DATABASE_URL")
 	cs := sandboxCaches(e)
@@ -963,7 +873,7 @@ func TestACreateThatSucceededIsReportedEvenIfReadingItBackFails(t *testing.T) {
 
 func TestCreateRefusesAnOriginTogetherWithPort0(t *testing.T) {
 	e := ciSandbox(t)
-	requests := requestCounter(t, e, "", "")
+	requests := e.CountRequests(t, "", "")
 	r := expectExit(t, e, 2, "create", "polyscale", "--name", "shop", "--origin-env", "DATABASE_URL", "--port", "0")
 	if !strings.Contains(r.Stderr, "come from the origin") {
 		t.Errorf("stderr = %q", r.Stderr)
@@ -980,7 +890,7 @@ func TestCreateRefusesAnOriginTogetherWithPort0(t *testing.T) {
 func TestCreateRefusesControlCharactersInHost(t *testing.T) {
 	for _, host := range []string{"\t", "db\nevil", "db\x1b[31m"} {
 		e := ciSandbox(t)
-		requests := requestCounter(t, e, "", "")
+		requests := e.CountRequests(t, "", "")
 		expectExit(t, e, 2, "create", "polyscale", "--name", "shop", "--type", "postgres", "--host", host, "--port", "5432", "--skip-dns-check")
 		if n := requests(); n != 0 {
 			t.Errorf("host %q: %d requests, want none", host, n)
@@ -992,15 +902,15 @@ func TestListAndGetKeepProviderTextOnOneLine(t *testing.T) {
 	e := ciSandbox(t)
 	id := postCache(t, e, `{"name":"shop","host":"db\nevil\u001b[2J","port":5432,"database":"postgres","cachingEnabled":true,"defaultCachingBehaviour":"autoCached"}`)
 
-	r := mustSucceed(t, e, "list", "polyscale")
+	r := e.MustRun(t, "list", "polyscale")
 	if strings.Count(r.Stdout, "\n") != 1 || strings.Contains(r.Stdout, "\x1b") {
 		t.Errorf("piped list: one cache must be one line without control characters: %q", r.Stdout)
 	}
-	r = runOnTerminal(t, e, "list", "polyscale")
+	r = e.RunOnTerminal("list", "polyscale")
 	if strings.Count(r.Stdout, "\n") != 2 || strings.Contains(r.Stdout, "\x1b") {
 		t.Errorf("table: %q", r.Stdout)
 	}
-	r = mustSucceed(t, e, "get", "polyscale", id)
+	r = e.MustRun(t, "get", "polyscale", id)
 	if strings.Contains(r.Stdout, "\x1b") || !strings.Contains(r.Stdout, "origin:      db evil") {
 		t.Errorf("get: %q", r.Stdout)
 	}
@@ -1008,7 +918,7 @@ func TestListAndGetKeepProviderTextOnOneLine(t *testing.T) {
 
 func TestAFailedReadIsNotCalledAmbiguous(t *testing.T) {
 	e := ciSandbox(t)
-	addFault(t, e, sandbox.FaultRule{Kind: sandbox.FaultError, Status: 502, Rate: 1, Method: "GET"})
+	e.AddFault(t, sandbox.FaultRule{Kind: sandbox.FaultError, Status: 502, Rate: 1, Method: "GET"})
 	r := expectExit(t, e, 5, "list", "polyscale")
 	if strings.Contains(r.Stderr, "may or may not") {
 		t.Errorf("a list changes nothing, yet stderr says it may have been carried out:\n%s", r.Stderr)

@@ -10,55 +10,33 @@ package polyscale_test
 // and review the diff of testdata/polyscale/ like any other change.
 
 import (
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/cachelink/cachelink/internal/cmdtest"
-	"github.com/cachelink/cachelink/internal/golden"
-)
-
-var (
-	anyUUID      = regexp.MustCompile(`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`)
-	anyTimestamp = regexp.MustCompile(`\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})`)
 )
 
 // normalize makes an output deterministic before it is compared: the
 // sandbox gives every cache a random UUID and a creation time of now.
-//
-//   - Each cache id is replaced by a fixed UUID numbered by the cache's
-//     place in the sandbox's store (creation order): the first cache
-//     becomes 00000000-0000-4000-8000-000000000001, and so on. The
-//     placeholders keep a UUID's length, so table columns stay aligned,
-//     and the same cache has the same placeholder in stdout and stderr.
-//     Other UUIDs (those a test case types itself) are left as they are.
-//   - Timestamps (RFC 3339) become 2001-02-03T04:05:06Z.
-//   - The sandbox's address (a random port) becomes http://sandbox.test.
+// cmdtest.Normalize replaces each cache id by a fixed UUID numbered by the
+// cache's place in the sandbox's store (creation order): the first cache
+// becomes 00000000-0000-4000-8000-000000000001, and so on; other UUIDs
+// (those a test case types itself) are left as they are. Timestamps become
+// 2001-02-03T04:05:06Z and the sandbox's address http://sandbox.test.
 func normalize(e *cmdtest.Env, s string) string {
-	place := map[string]int{}
-	for i, c := range sandboxCaches(e) {
-		place[strings.ToLower(c.ID)] = i + 1
+	var ids []string
+	for _, c := range sandboxCaches(e) {
+		ids = append(ids, c.ID)
 	}
-	s = anyUUID.ReplaceAllStringFunc(s, func(id string) string {
-		n, ok := place[strings.ToLower(id)]
-		if !ok {
-			return id
-		}
-		return "00000000-0000-4000-8000-" + leftPad(strconv.Itoa(n), 12)
-	})
-	s = anyTimestamp.ReplaceAllString(s, "2001-02-03T04:05:06Z")
-	return strings.ReplaceAll(s, e.Server.URL, "http://sandbox.test")
+	return e.Normalize(s, ids...)
 }
-
-func leftPad(s string, n int) string { return strings.Repeat("0", max(0, n-len(s))) + s }
 
 // goldenFixture is the workspace of most cases: two caches, created in
 // this order (so their placeholders are ...0001 and ...0002).
 func goldenFixture(t *testing.T, e *cmdtest.Env) {
 	t.Helper()
 	newCacheViaCLI(t, e, "shop", 5432, "--description", "the shop's catalogue")
-	mustSucceed(t, e, "create", "polyscale", "--name", "orders", "--type", "mysql", "--host", "::1", "--port", "3306", "--no-caching")
+	e.MustRun(t, "create", "polyscale", "--name", "orders", "--type", "mysql", "--host", "::1", "--port", "3306", "--no-caching")
 }
 
 func TestGolden(t *testing.T) {
@@ -112,23 +90,16 @@ func TestGolden(t *testing.T) {
 			e := ciSandbox(t)
 			// Colour follows the terminal: make it independent of the
 			// environment the tests run in.
-			t.Setenv("NO_COLOR", "")
-			t.Setenv("TERM", "xterm-256color")
+			cmdtest.FixColour(t)
 			if tt.origin != "" {
 				t.Setenv("DATABASE_URL", tt.origin)
 			}
 			if tt.fixture {
 				goldenFixture(t, e)
 			}
-			var r cmdtest.Result
-			if tt.terminal {
-				r = runOnTerminal(t, e, tt.args...)
-			} else {
-				r = e.Run(tt.args...)
-			}
+			r := e.RunWith(cmdtest.RunOptions{StdoutTTY: tt.terminal, StderrTTY: tt.terminal}, tt.args...)
 			checkExit(t, r, tt.code, tt.args)
-			golden.Assert(t, "polyscale/"+tt.name+".stdout", []byte(normalize(e, r.Stdout)))
-			golden.Assert(t, "polyscale/"+tt.name+".stderr", []byte(normalize(e, r.Stderr)))
+			cmdtest.AssertGolden(t, "polyscale/"+tt.name, r, func(s string) string { return normalize(e, s) })
 		})
 	}
 }

@@ -62,24 +62,13 @@ const sessionQuery = `select current_setting('application_name'), current_user, 
 // conn: no prompt, no password file, no PG* variables).
 func psqlSession(t *testing.T, psql, conn string) session {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), postgresTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, psql, "-X", "-w", "-q", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1",
-		"-d", conn, "-c", sessionQuery)
 	env := []string{"PGCONNECT_TIMEOUT=10", "PGPASSFILE=" + filepath.Join(t.TempDir(), "no-pgpass")}
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "PG") {
-			env = append(env, kv)
-		}
-	}
-	cmd.Env = env
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	out, stderr, err := cmdtest.RunClient(postgresTimeout, "PG", env, psql, "-X", "-w", "-q", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1",
+		"-d", conn, "-c", sessionQuery)
 	if err != nil {
-		t.Fatalf("psql with the printed connection string: %v\n%s", err, stderr.String())
+		t.Fatalf("psql with the printed connection string: %v\n%s", err, stderr)
 	}
-	f := strings.Split(strings.TrimRight(string(out), "\n"), "\t")
+	f := strings.Split(strings.TrimRight(out, "\n"), "\t")
 	if len(f) != 4 {
 		t.Fatalf("psql printed %q, want application_name, user, database and ssl", out)
 	}
@@ -131,10 +120,7 @@ func TestCreatedConnectionStringReachesARealPostgres(t *testing.T) {
 			t.Setenv("CACHELINK_POLYSCALE_EDGE_HOST", origin.Host)
 			t.Setenv("DATABASE_URL", form.origin)
 
-			r := e.Run("create", "polyscale", "--name", "shop-pg", "--origin-env", "DATABASE_URL")
-			if r.Code != 0 {
-				t.Fatalf("create exited %d\nstdout: %s\nstderr: %s", r.Code, r.Stdout, r.Stderr)
-			}
+			r := e.MustRun(t, "create", "polyscale", "--name", "shop-pg", "--origin-env", "DATABASE_URL")
 			lines := strings.Split(strings.TrimSuffix(r.Stdout, "\n"), "\n")
 			if len(lines) != 1 || lines[0] == "" {
 				t.Fatalf("create printed %d lines on stdout, want the connection string alone:\n%s", len(lines), r.Stdout)
@@ -144,10 +130,7 @@ func TestCreatedConnectionStringReachesARealPostgres(t *testing.T) {
 				t.Errorf("the origin password is on stderr:\n%s", r.Stderr)
 			}
 
-			r = e.Run("list", "polyscale", "-o", "json")
-			if r.Code != 0 {
-				t.Fatalf("list exited %d\nstderr: %s", r.Code, r.Stderr)
-			}
+			r = e.MustRun(t, "list", "polyscale", "-o", "json")
 			var caches []struct{ ID, Name string }
 			if err := json.Unmarshal([]byte(r.Stdout), &caches); err != nil {
 				t.Fatalf("list -o json: %v\n%s", err, r.Stdout)

@@ -6,21 +6,15 @@ package polyscale_test
 // where, which requests reach PolyScale, and the exit codes.
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"reflect"
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/cachelink/cachelink/internal/app"
 	"github.com/cachelink/cachelink/internal/cmdtest"
-	"github.com/cachelink/cachelink/internal/cmdutil"
-	"github.com/cachelink/cachelink/internal/iostreams"
 	"github.com/cachelink/cachelink/internal/sandbox"
 )
 
@@ -35,42 +29,8 @@ func rulesEnv(t *testing.T) (*cmdtest.Env, string) {
 // rulesNewCache creates the cache "shop" and returns its id.
 func rulesNewCache(t *testing.T, e *cmdtest.Env) string {
 	t.Helper()
-	r := rulesRun(t, e, 0, "create", "polyscale", "--name", "shop", "--type", "postgres", "--host", "db.example.com", "--port", "5432", "--skip-dns-check")
+	r := e.ExpectExit(t, 0, "create", "polyscale", "--name", "shop", "--type", "postgres", "--host", "db.example.com", "--port", "5432", "--skip-dns-check")
 	return strings.TrimSpace(r.Stdout)
-}
-
-// rulesRun runs cachelink and checks its exit code; a failure prints its
-// error once on stderr and nothing on stdout.
-func rulesRun(t *testing.T, e *cmdtest.Env, code int, args ...string) cmdtest.Result {
-	t.Helper()
-	r := e.Run(args...)
-	if r.Code != code {
-		t.Fatalf("cachelink %s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.Code, code, r.Stdout, r.Stderr)
-	}
-	if code != 0 {
-		if r.Stdout != "" {
-			t.Errorf("cachelink %s failed but wrote to stdout: %q", strings.Join(args, " "), r.Stdout)
-		}
-		if n := strings.Count(r.Stderr, "Error: "); n != 1 {
-			t.Errorf("cachelink %s: the error must be printed once, found %d times:\n%s", strings.Join(args, " "), n, r.Stderr)
-		}
-	}
-	return r
-}
-
-// rulesOnTerminal runs cachelink with stdout and stderr on a terminal.
-func rulesOnTerminal(t *testing.T, e *cmdtest.Env, args ...string) cmdtest.Result {
-	t.Helper()
-	ios, _, out, errOut := iostreams.Test()
-	ios.SetStdoutTTY(true)
-	ios.SetStderrTTY(true)
-	code := app.RunWith(context.Background(), ios, args, func(f *cmdutil.Factory) {
-		f.Keyring = e.Keyring
-		f.Retry = e.Retry
-		f.OpenBrowser = func(string) error { return errors.New("no browser in this test") }
-		f.BrowserUsable = func() bool { return false }
-	})
-	return cmdtest.Result{Code: code, Stdout: out.String(), Stderr: errOut.String()}
 }
 
 // rulesStored is what PolyScale (the sandbox) holds for the cache, by key.
@@ -82,26 +42,6 @@ func rulesStored(e *cmdtest.Env, cacheID string) map[string]sandbox.CacheRule {
 		}
 	}
 	return out
-}
-
-// rulesRequests counts, from now on, the requests the sandbox receives that
-// match method ("" = any) and the path prefix: a fault rule that adds no
-// real delay and counts itself down.
-func rulesRequests(t *testing.T, e *cmdtest.Env, method, prefix string) func() int {
-	t.Helper()
-	const budget = 1 << 20
-	const mark = 3 * time.Nanosecond // tells this counter from other rules
-	if err := e.Sandbox.Faults.Add(sandbox.FaultRule{Kind: sandbox.FaultLatency, Latency: mark, Count: budget, Method: method, PathPrefix: prefix}); err != nil {
-		t.Fatal(err)
-	}
-	return func() int {
-		for _, r := range e.Sandbox.Faults.Rules() {
-			if r.Latency == mark && r.Method == method && r.PathPrefix == prefix {
-				return budget - r.Count
-			}
-		}
-		return budget
-	}
 }
 
 // ruleOut is a rule as -o json prints it.
@@ -161,7 +101,7 @@ func TestRuleSetMakesOneRuleForEachTargetAndMode(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			args := append([]string{"rules", "set", "shop", "-o", "json"}, tt.args...)
-			r := rulesRun(t, e, 0, args...)
+			r := e.ExpectExit(t, 0, args...)
 
 			want := tt.want
 			want.CacheID = id
@@ -187,7 +127,7 @@ func TestRuleSetMakesOneRuleForEachTargetAndMode(t *testing.T) {
 
 func TestRuleSetWithoutJSONPrintsNothingOnStdout(t *testing.T) {
 	e, _ := rulesEnv(t)
-	r := rulesRun(t, e, 0, "rules", "set", "shop", "--table", "orders", "--ttl", "5m")
+	r := e.ExpectExit(t, 0, "rules", "set", "shop", "--table", "orders", "--ttl", "5m")
 	if r.Stdout != "" {
 		t.Errorf("stdout = %q, want nothing: the ✓ line goes to stderr", r.Stdout)
 	}
@@ -198,13 +138,13 @@ func TestRuleSetWithoutJSONPrintsNothingOnStdout(t *testing.T) {
 
 func TestRuleListPipedTerminalAndJSON(t *testing.T) {
 	e, id := rulesEnv(t)
-	rulesRun(t, e, 0, "rules", "set", "shop", "--table", "orders", "--ttl", "5m")
-	rulesRun(t, e, 0, "rules", "set", "shop", "--template", "tmpl-1", "--auto")
-	rulesRun(t, e, 0, "rules", "set", "shop", "--query", productSQL, "--ttl", "1h30m")
+	e.ExpectExit(t, 0, "rules", "set", "shop", "--table", "orders", "--ttl", "5m")
+	e.ExpectExit(t, 0, "rules", "set", "shop", "--template", "tmpl-1", "--auto")
+	e.ExpectExit(t, 0, "rules", "set", "shop", "--query", productSQL, "--ttl", "1h30m")
 
 	// Piped: tab-separated, no header, sorted by type then key; the TTL in
 	// seconds, empty when the rule has none.
-	r := rulesRun(t, e, 0, "rules", "list", "shop")
+	r := e.ExpectExit(t, 0, "rules", "list", "shop")
 	want := "AUTO\ttmpl-1\t\t\n" +
 		"QUERY\t" + sqlKey(productSQL) + "\t5400\t" + productSQL + "\n" +
 		"TABLE\torders\t300\t\n"
@@ -216,12 +156,12 @@ func TestRuleListPipedTerminalAndJSON(t *testing.T) {
 	}
 
 	// The cache can be named by id as well.
-	if byID := rulesRun(t, e, 0, "rules", "list", id); byID.Stdout != want {
+	if byID := e.ExpectExit(t, 0, "rules", "list", id); byID.Stdout != want {
 		t.Errorf("list by id:\n%q\nwant\n%q", byID.Stdout, want)
 	}
 
 	// On a terminal: a table with a header and TTLs as durations.
-	tty := rulesOnTerminal(t, e, "rules", "list", "shop")
+	tty := e.RunOnTerminal("rules", "list", "shop")
 	if tty.Code != 0 {
 		t.Fatalf("list on a terminal: exit %d\n%s", tty.Code, tty.Stderr)
 	}
@@ -236,7 +176,7 @@ func TestRuleListPipedTerminalAndJSON(t *testing.T) {
 	}
 
 	// -o json: an array with the contract's keys, ttl_seconds null for AUTO.
-	j := rulesRun(t, e, 0, "rules", "list", "shop", "-o", "json")
+	j := e.ExpectExit(t, 0, "rules", "list", "shop", "-o", "json")
 	var raw []map[string]any
 	if err := json.Unmarshal([]byte(j.Stdout), &raw); err != nil {
 		t.Fatalf("list -o json: %v\n%s", err, j.Stdout)
@@ -268,13 +208,13 @@ func TestRuleListPipedTerminalAndJSON(t *testing.T) {
 
 func TestRuleListOfACacheWithoutRules(t *testing.T) {
 	e, _ := rulesEnv(t)
-	if r := rulesRun(t, e, 0, "rules", "list", "shop"); r.Stdout != "" || r.Stderr != "" {
+	if r := e.ExpectExit(t, 0, "rules", "list", "shop"); r.Stdout != "" || r.Stderr != "" {
 		t.Errorf("piped: stdout %q, stderr %q; want nothing at all", r.Stdout, r.Stderr)
 	}
-	if r := rulesRun(t, e, 0, "rules", "list", "shop", "-o", "json"); r.Stdout != "[]\n" {
+	if r := e.ExpectExit(t, 0, "rules", "list", "shop", "-o", "json"); r.Stdout != "[]\n" {
 		t.Errorf("-o json = %q, want an empty array", r.Stdout)
 	}
-	tty := rulesOnTerminal(t, e, "rules", "list", "shop")
+	tty := e.RunOnTerminal("rules", "list", "shop")
 	if tty.Code != 0 || tty.Stdout != "" || !strings.Contains(tty.Stderr, "cachelink rules set shop --table NAME --ttl 5m") {
 		t.Errorf("on a terminal: exit %d, stdout %q, stderr %q; want a hint on stderr only", tty.Code, tty.Stdout, tty.Stderr)
 	}
@@ -282,12 +222,12 @@ func TestRuleListOfACacheWithoutRules(t *testing.T) {
 
 func TestRuleSetUpdatesAnExistingRuleInPlace(t *testing.T) {
 	e, id := rulesEnv(t)
-	rulesRun(t, e, 0, "rules", "set", "shop", "--table", "orders", "--ttl", "5m")
+	e.ExpectExit(t, 0, "rules", "set", "shop", "--table", "orders", "--ttl", "5m")
 	base := "/v1/caches/" + id + "/cache-ttls"
-	posts, patches, deletes := rulesRequests(t, e, "POST", base), rulesRequests(t, e, "PATCH", base), rulesRequests(t, e, "DELETE", base)
+	posts, patches, deletes := e.CountRequests(t, "POST", base), e.CountRequests(t, "PATCH", base), e.CountRequests(t, "DELETE", base)
 
 	// A new TTL is a PATCH of the same rule: no second rule.
-	r := rulesRun(t, e, 0, "rules", "set", "shop", "--table", "orders", "--ttl", "10m", "-o", "json")
+	r := e.ExpectExit(t, 0, "rules", "set", "shop", "--table", "orders", "--ttl", "10m", "-o", "json")
 	if got := decodeRule(t, r.Stdout); got.TTLSeconds == nil || *got.TTLSeconds != 600 {
 		t.Errorf("stdout rule = %+v, want ttl_seconds 600", got)
 	}
@@ -303,7 +243,7 @@ func TestRuleSetUpdatesAnExistingRuleInPlace(t *testing.T) {
 	}
 
 	// A name is patched the same way.
-	rulesRun(t, e, 0, "rules", "set", "shop", "--table", "orders", "--ttl", "10m", "--name", "orders hot path")
+	e.ExpectExit(t, 0, "rules", "set", "shop", "--table", "orders", "--ttl", "10m", "--name", "orders hot path")
 	if got := rulesStored(e, id)["orders"]; got.Name != "orders hot path" || *got.Value != 600 {
 		t.Errorf("after renaming: %+v", got)
 	}
@@ -312,7 +252,7 @@ func TestRuleSetUpdatesAnExistingRuleInPlace(t *testing.T) {
 	}
 
 	// Setting what is already there sends nothing and keeps the name.
-	r = rulesRun(t, e, 0, "rules", "set", "shop", "--table", "orders", "--ttl", "600s")
+	r = e.ExpectExit(t, 0, "rules", "set", "shop", "--table", "orders", "--ttl", "600s")
 	if !strings.Contains(r.Stderr, "is already as asked: TTL 10m") {
 		t.Errorf("stderr = %q", r.Stderr)
 	}
@@ -326,13 +266,13 @@ func TestRuleSetUpdatesAnExistingRuleInPlace(t *testing.T) {
 
 func TestRuleSetChangesTheTypeByReplacingTheRule(t *testing.T) {
 	e, id := rulesEnv(t)
-	rulesRun(t, e, 0, "rules", "set", "shop", "--template", "checkout", "--auto", "--name", "checkout flow")
+	e.ExpectExit(t, 0, "rules", "set", "shop", "--template", "checkout", "--auto", "--name", "checkout flow")
 	base := "/v1/caches/" + id + "/cache-ttls"
-	posts, patches, deletes := rulesRequests(t, e, "POST", base), rulesRequests(t, e, "PATCH", base), rulesRequests(t, e, "DELETE", base)
+	posts, patches, deletes := e.CountRequests(t, "POST", base), e.CountRequests(t, "PATCH", base), e.CountRequests(t, "DELETE", base)
 
 	// AUTO -> a TTL: PolyScale cannot patch a type, so the AUTO rule is
 	// deleted and a TEMPLATE rule created under the same key, same name.
-	r := rulesRun(t, e, 0, "rules", "set", "shop", "--template", "checkout", "--ttl", "2m", "-o", "json")
+	r := e.ExpectExit(t, 0, "rules", "set", "shop", "--template", "checkout", "--ttl", "2m", "-o", "json")
 	want := ruleOut{Key: "checkout", Type: "TEMPLATE", TTLSeconds: secs(120), Name: "checkout flow", CacheID: id}
 	if got := decodeRule(t, r.Stdout); !reflect.DeepEqual(got, want) {
 		t.Errorf("stdout rule = %+v\nwant %+v", got, want)
@@ -349,7 +289,7 @@ func TestRuleSetChangesTheTypeByReplacingTheRule(t *testing.T) {
 	}
 
 	// And back: a TTL -> MANUAL.
-	rulesRun(t, e, 0, "rules", "set", "shop", "--template", "checkout", "--manual")
+	e.ExpectExit(t, 0, "rules", "set", "shop", "--template", "checkout", "--manual")
 	if got := rulesStored(e, id)["checkout"]; got.Type != "MANUAL" || got.Value != nil || got.Name != "checkout flow" {
 		t.Errorf("PolyScale holds %+v, want a MANUAL rule without a value, same name", got)
 	}
@@ -357,11 +297,11 @@ func TestRuleSetChangesTheTypeByReplacingTheRule(t *testing.T) {
 
 func TestRuleSetRefusesAKeyHeldByAnotherKindOfRule(t *testing.T) {
 	e, id := rulesEnv(t)
-	rulesRun(t, e, 0, "rules", "set", "shop", "--table", "orders", "--ttl", "5m")
+	e.ExpectExit(t, 0, "rules", "set", "shop", "--table", "orders", "--ttl", "5m")
 
 	// A template named like the table has the same key: set does not
 	// silently replace the table's rule.
-	r := rulesRun(t, e, 2, "rules", "set", "shop", "--template", "orders", "--auto")
+	r := e.ExpectExit(t, 2, "rules", "set", "shop", "--template", "orders", "--auto")
 	for _, want := range []string{`the key "orders", which a TABLE rule of the cache shop already has`, "cachelink rules delete shop --key orders"} {
 		if !strings.Contains(r.Stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.Stderr)
@@ -374,29 +314,29 @@ func TestRuleSetRefusesAKeyHeldByAnotherKindOfRule(t *testing.T) {
 
 func TestRuleDeleteFindsTheRuleAndItsType(t *testing.T) {
 	e, id := rulesEnv(t)
-	rulesRun(t, e, 0, "rules", "set", "shop", "--table", "orders", "--ttl", "5m")
-	rulesRun(t, e, 0, "rules", "set", "shop", "--query", productSQL, "--ttl", "30s")
-	rulesRun(t, e, 0, "rules", "set", "shop", "--template", "tmpl-1", "--auto")
-	rulesRun(t, e, 0, "rules", "set", "shop", "--template", "tmpl-2", "--manual")
+	e.ExpectExit(t, 0, "rules", "set", "shop", "--table", "orders", "--ttl", "5m")
+	e.ExpectExit(t, 0, "rules", "set", "shop", "--query", productSQL, "--ttl", "30s")
+	e.ExpectExit(t, 0, "rules", "set", "shop", "--template", "tmpl-1", "--auto")
+	e.ExpectExit(t, 0, "rules", "set", "shop", "--template", "tmpl-2", "--manual")
 
-	r := rulesRun(t, e, 0, "rules", "delete", "shop", "--table", "orders")
+	r := e.ExpectExit(t, 0, "rules", "delete", "shop", "--table", "orders")
 	if r.Stdout != "" || r.Stderr != "✓ Deleted the TABLE rule of table orders from the cache shop\n" {
 		t.Errorf("stdout %q, stderr %q", r.Stdout, r.Stderr)
 	}
 
 	// A query's rule is found from its SQL; whitespace around the SQL does
 	// not change the key.
-	rulesRun(t, e, 0, "rules", "delete", "shop", "--query", "  "+productSQL+"\n")
+	e.ExpectExit(t, 0, "rules", "delete", "shop", "--query", "  "+productSQL+"\n")
 
 	// --template finds an AUTO rule too; -o json prints what was deleted.
-	r = rulesRun(t, e, 0, "rules", "delete", "shop", "--template", "tmpl-1", "-o", "json")
+	r = e.ExpectExit(t, 0, "rules", "delete", "shop", "--template", "tmpl-1", "-o", "json")
 	want := ruleOut{Key: "tmpl-1", Type: "AUTO", CacheID: id, Deleted: true}
 	if got := decodeRule(t, r.Stdout); !reflect.DeepEqual(got, want) {
 		t.Errorf("stdout = %+v, want %+v", got, want)
 	}
 
 	// --key deletes whatever rule has the key, as `rules list` shows it.
-	rulesRun(t, e, 0, "rules", "delete", "shop", "--key", "tmpl-2")
+	e.ExpectExit(t, 0, "rules", "delete", "shop", "--key", "tmpl-2")
 
 	if stored := rulesStored(e, id); len(stored) != 0 {
 		t.Errorf("PolyScale still holds %+v", stored)
@@ -405,18 +345,18 @@ func TestRuleDeleteFindsTheRuleAndItsType(t *testing.T) {
 
 func TestRuleDeleteOfAMissingRuleExits3(t *testing.T) {
 	e, id := rulesEnv(t)
-	r := rulesRun(t, e, 3, "rules", "delete", "shop", "--table", "orders")
+	r := e.ExpectExit(t, 3, "rules", "delete", "shop", "--table", "orders")
 	for _, want := range []string{"the cache shop has no rule for table orders", "cachelink rules list shop"} {
 		if !strings.Contains(r.Stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.Stderr)
 		}
 	}
-	rulesRun(t, e, 3, "rules", "delete", "shop", "--query", productSQL)
+	e.ExpectExit(t, 3, "rules", "delete", "shop", "--query", productSQL)
 
 	// A template named like a table has no rule of its own: the table's
 	// rule stays.
-	rulesRun(t, e, 0, "rules", "set", "shop", "--table", "orders", "--ttl", "5m")
-	r = rulesRun(t, e, 3, "rules", "delete", "shop", "--template", "orders")
+	e.ExpectExit(t, 0, "rules", "set", "shop", "--table", "orders", "--ttl", "5m")
+	r = e.ExpectExit(t, 3, "rules", "delete", "shop", "--template", "orders")
 	if !strings.Contains(r.Stderr, "holds a TABLE rule") || !strings.Contains(r.Stderr, "--key orders") {
 		t.Errorf("stderr should say which rule the key holds:\n%s", r.Stderr)
 	}
@@ -433,7 +373,7 @@ func TestRuleCommandsOnAnUnknownCacheExit3(t *testing.T) {
 			{"rules", "set", ref, "--table", "orders", "--ttl", "5m"},
 			{"rules", "delete", ref, "--table", "orders"},
 		} {
-			r := rulesRun(t, e, 3, args...)
+			r := e.ExpectExit(t, 3, args...)
 			if !strings.Contains(r.Stderr, "no PolyScale cache") || !strings.Contains(r.Stderr, "cachelink list polyscale") {
 				t.Errorf("cachelink %s: stderr:\n%s", strings.Join(args, " "), r.Stderr)
 			}
@@ -446,7 +386,7 @@ func TestRuleCommandsOnAnUnknownCacheExit3(t *testing.T) {
 
 func TestRuleFlagErrorsExit2BeforeAnyRequest(t *testing.T) {
 	e, id := rulesEnv(t)
-	requests := rulesRequests(t, e, "", "")
+	requests := e.CountRequests(t, "", "")
 	tests := []struct {
 		args []string
 		want string // in stderr
@@ -486,7 +426,7 @@ func TestRuleFlagErrorsExit2BeforeAnyRequest(t *testing.T) {
 	for _, tt := range tests {
 		args := append([]string{"rules"}, tt.args...)
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
-			r := rulesRun(t, e, 2, args...)
+			r := e.ExpectExit(t, 2, args...)
 			if !strings.Contains(r.Stderr, tt.want) {
 				t.Errorf("stderr lacks %q:\n%s", tt.want, r.Stderr)
 			}
@@ -518,16 +458,16 @@ func TestRuleCommandsWithoutTheRuleScopesExit4NamingTheScope(t *testing.T) {
 		t.Run(tt.scopes, func(t *testing.T) {
 			// A stored login, no API key: the token has only these scopes.
 			e := cmdtest.New(t, cmdtest.Options{})
-			rulesRun(t, e, 0, "connect", "polyscale", "--scopes", tt.scopes)
+			e.ExpectExit(t, 0, "connect", "polyscale", "--scopes", tt.scopes)
 			id := rulesNewCache(t, e)
 
 			if tt.listOK {
-				rulesRun(t, e, 0, "rules", "list", "shop")
-			} else if r := rulesRun(t, e, 4, "rules", "list", "shop"); !strings.Contains(r.Stderr, "cacheRules:read") {
+				e.ExpectExit(t, 0, "rules", "list", "shop")
+			} else if r := e.ExpectExit(t, 4, "rules", "list", "shop"); !strings.Contains(r.Stderr, "cacheRules:read") {
 				t.Errorf("list: stderr should name cacheRules:read:\n%s", r.Stderr)
 			}
 
-			r := rulesRun(t, e, 4, "rules", "set", "shop", "--table", "orders", "--ttl", "5m")
+			r := e.ExpectExit(t, 4, "rules", "set", "shop", "--table", "orders", "--ttl", "5m")
 			for _, want := range []string{tt.missing, "cachelink connect polyscale --scopes"} {
 				if !strings.Contains(r.Stderr, want) {
 					t.Errorf("set: stderr lacks %q:\n%s", want, r.Stderr)
@@ -543,10 +483,8 @@ func TestRuleCommandsWithoutTheRuleScopesExit4NamingTheScope(t *testing.T) {
 func TestRuleSetWhoseAnswerWasLostFindsTheRuleInsteadOfFailing(t *testing.T) {
 	e, id := rulesEnv(t)
 	// PolyScale creates the rule, then the connection drops before the answer.
-	if err := e.Sandbox.Faults.Add(sandbox.FaultRule{Kind: sandbox.FaultDropAfterCreate, Method: "POST", PathPrefix: "/v1/caches/" + id + "/cache-ttls"}); err != nil {
-		t.Fatal(err)
-	}
-	r := rulesRun(t, e, 0, "rules", "set", "shop", "--table", "orders", "--ttl", "5m", "-o", "json")
+	e.AddFault(t, sandbox.FaultRule{Kind: sandbox.FaultDropAfterCreate, Method: "POST", PathPrefix: "/v1/caches/" + id + "/cache-ttls"})
+	r := e.ExpectExit(t, 0, "rules", "set", "shop", "--table", "orders", "--ttl", "5m", "-o", "json")
 	if !strings.Contains(r.Stderr, "the answer to the create was lost") || !strings.Contains(r.Stderr, "✓ Created the TABLE rule") {
 		t.Errorf("stderr = %q", r.Stderr)
 	}

@@ -17,7 +17,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -27,21 +26,10 @@ import (
 	"github.com/cachelink/cachelink/internal/upstash"
 )
 
-// credentialStore is the store cachelink uses in e: the same directory and
-// keychain.
-func credentialStore(t *testing.T, e *cmdtest.Env) *credentials.Store {
-	t.Helper()
-	s, err := credentials.NewStore(credentials.Options{Dir: e.ConfigDir, Keyring: e.Keyring})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 // storedLogin is the stored Upstash login of the default profile.
 func storedLogin(t *testing.T, e *cmdtest.Env) *credentials.Record {
 	t.Helper()
-	rec, _, err := credentialStore(t, e).Load(upstash.Name, "default")
+	rec, _, err := e.CredentialStore(t).Load(upstash.Name, "default")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,58 +45,6 @@ func mintKey(t *testing.T, e *cmdtest.Env, name string) string {
 		t.Fatalf("minting %s: %v", name, err)
 	}
 	return key
-}
-
-// keyNameSecond is the Unix second in a key name cachelink_API_KEY_<unix>.
-func keyNameSecond(t *testing.T, name string) int64 {
-	t.Helper()
-	s, ok := strings.CutPrefix(name, "cachelink_API_KEY_")
-	n, err := strconv.ParseInt(s, 10, 64)
-	if !ok || err != nil {
-		t.Fatalf("key name %q is not cachelink_API_KEY_<unix time>", name)
-	}
-	return n
-}
-
-// rejectStoredKey makes Upstash reject the stored key, as after it was
-// deleted in the console, and returns the rejected key.
-//
-// A deleted key frees its name, but the sandbox keeps the key (and its
-// name) when the record is changed instead; so this waits until the clock
-// has left the second in that name, and the key cachelink mints next has
-// another name. (A name already taken is a case of its own:
-// TestARemintWhenTheKeyNameIsTakenStillGetsAKey.)
-func rejectStoredKey(t *testing.T, e *cmdtest.Env) string {
-	t.Helper()
-	return rejectStoredKeyOf(t, e, "default")
-}
-
-// rejectStoredKeyOf is rejectStoredKey for the login of profile.
-func rejectStoredKeyOf(t *testing.T, e *cmdtest.Env, profile string) string {
-	t.Helper()
-	s := credentialStore(t, e)
-	rec, _, err := s.Load(upstash.Name, profile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rejected := "deleted-in-the-console-" + strconv.FormatInt(time.Now().UnixNano(), 36)
-	rec.APIKey = rejected
-	if _, err := s.Save(rec); err != nil {
-		t.Fatal(err)
-	}
-	waitPastKeyName(t, rec.APIKeyName)
-	return rejected
-}
-
-// waitPastKeyName waits until the clock has left the second in the key
-// name cachelink_API_KEY_<unix>, so that the next key cachelink mints gets
-// another name.
-func waitPastKeyName(t *testing.T, name string) {
-	t.Helper()
-	next := time.Unix(keyNameSecond(t, name)+1, 0)
-	for time.Now().Before(next) {
-		time.Sleep(time.Until(next))
-	}
 }
 
 // statusJSON is `status upstash -o json`.
@@ -147,7 +83,7 @@ func TestConnectMintsOneKeyThatEveryCommandReuses(t *testing.T) {
 	if minted(e) != 1 || !st.Connected || st.Source != "keyring" || st.Account != e.Sandbox.Account.Email {
 		t.Fatalf("after connect: %d keys minted, status %+v; want 1, connected through the keychain as %s", minted(e), st, e.Sandbox.Account.Email)
 	}
-	if keyNameSecond(t, st.APIKeyName) == 0 {
+	if cmdtest.KeyNameSecond(t, st.APIKeyName) == 0 {
 		t.Fatal("unreachable")
 	}
 	key := strings.TrimSpace(mustSucceed(t, e, "token", "upstash").Stdout)
@@ -174,8 +110,8 @@ func TestARejectedKeyIsReplacedOnceAndStored(t *testing.T) {
 	e := connected(t)
 	d := newDB(t, e, "cache", "eu-west-1")
 	before := status(t, e).APIKeyName
-	rejected := rejectStoredKey(t, e)
-	v2 := requestCounter(t, e, "GET", "/v2/redis/databases")
+	rejected := e.RejectUpstashKey(t, "default")
+	v2 := e.CountRequests(t, "GET", "/v2/redis/databases")
 
 	// The next command gets a 401, mints a new key with the stored login,
 	// stores it, and sends its request again: the user sees only success.
@@ -192,7 +128,7 @@ func TestARejectedKeyIsReplacedOnceAndStored(t *testing.T) {
 
 	// It is stored: status shows the new key's name, token prints it.
 	after := status(t, e).APIKeyName
-	if after == before || keyNameSecond(t, after) <= keyNameSecond(t, before) {
+	if after == before || cmdtest.KeyNameSecond(t, after) <= cmdtest.KeyNameSecond(t, before) {
 		t.Errorf("api_key_name = %s, want a new cachelink_API_KEY_<unix time> after %s", after, before)
 	}
 	key := strings.TrimSpace(mustSucceed(t, e, "token", "upstash").Stdout)
@@ -215,10 +151,10 @@ func TestARejectedKeyOfAnotherProfileIsReplacedInThatProfile(t *testing.T) {
 	e := connected(t)
 	// Two logins of one account mint two keys, whose names must differ
 	// (see TestConnectWhenTheKeyNameIsTakenStillGetsAKey).
-	waitPastKeyName(t, status(t, e).APIKeyName)
+	cmdtest.WaitPastKeyName(t, status(t, e).APIKeyName)
 	mustSucceed(t, e, "connect", "upstash", "--profile", "work")
 	defaultKey := strings.TrimSpace(mustSucceed(t, e, "token", "upstash").Stdout)
-	rejectStoredKeyOf(t, e, "work")
+	e.RejectUpstashKey(t, "work")
 
 	mustSucceed(t, e, "list", "upstash", "--profile", "work")
 	if n := minted(e); n != 3 {
@@ -235,8 +171,8 @@ func TestARejectedKeyOfAnotherProfileIsReplacedInThatProfile(t *testing.T) {
 
 func TestACreateRejectedFor401IsSentAgainAndCreatesOnce(t *testing.T) {
 	e := connected(t)
-	rejectStoredKey(t, e)
-	posts := requestCounter(t, e, "POST", "/v2/redis/database")
+	e.RejectUpstashKey(t, "default")
+	posts := e.CountRequests(t, "POST", "/v2/redis/database")
 
 	r := mustSucceed(t, e, "create", "upstash", "--name", "cache", "--region", "eu-west-1")
 	d := onlyDatabase(t, e)
@@ -257,35 +193,16 @@ func TestCommandsRunningAtOnceMintOneKey(t *testing.T) {
 	const n = 4
 	e := connected(t)
 	newDB(t, e, "cache", "eu-west-1")
-	rejectStoredKey(t, e)
-	gets := requestCounter(t, e, "GET", "/v2/redis/databases")
+	e.RejectUpstashKey(t, "default")
+	gets := e.CountRequests(t, "GET", "/v2/redis/databases")
 
 	// Hold the lock cachelink takes to mint, until every command has had
 	// its 401: then all of them want a new key at the same time.
 	results := make([]cmdtest.Result, n)
-	var wg sync.WaitGroup
-	err := credentialStore(t, e).Locked(context.Background(), "apikey", upstash.Name, "default", func() error {
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				results[i] = e.Run("list", "upstash")
-			}()
-		}
-		deadline := time.Now().Add(20 * time.Second)
-		for gets() < n {
-			if time.Now().After(deadline) {
-				t.Errorf("only %d of %d commands reached Upstash", gets(), n)
-				break
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+	run := func(i int) { results[i] = e.Run("list", "upstash") }
+	if !e.WhileUpstashMintIsLocked(t, n, run, gets) {
+		t.Errorf("not all %d commands reached Upstash while the lock was held", n)
 	}
-	wg.Wait()
 
 	for i, r := range results {
 		if r.Code != 0 || !strings.Contains(r.Stdout, "\tcache\t") {
@@ -308,7 +225,7 @@ func TestTheKeyLimitOf37SaysWhatToDo(t *testing.T) {
 		mintKey(t, e, "console-key-"+strconv.Itoa(i))
 	}
 	before := status(t, e).APIKeyName
-	rejectStoredKey(t, e)
+	e.RejectUpstashKey(t, "default")
 
 	r := expectExit(t, e, 4, "list", "upstash")
 	for _, want := range []string{
@@ -332,7 +249,7 @@ func TestALoginWhoseKeyWasNeverMintedGetsOneOnFirstUse(t *testing.T) {
 	e := cmdtest.New(t, cmdtest.Options{})
 	// Upstash fails while connect mints the key: the login is stored
 	// without one.
-	addFault(t, e, sandbox.FaultRule{Kind: sandbox.FaultError, Status: 503, Count: 1, Method: "POST", PathPrefix: "/apikey"})
+	e.AddFault(t, sandbox.FaultRule{Kind: sandbox.FaultError, Status: 503, Count: 1, Method: "POST", PathPrefix: "/apikey"})
 	r := expectExit(t, e, 1, "connect", "upstash")
 	if !strings.Contains(r.Stderr, "The login is stored") {
 		t.Errorf("stderr = %q", r.Stderr)
@@ -375,7 +292,7 @@ func occupyKeyNames(t *testing.T, e *cmdtest.Env, seconds int) {
 // cachelink must not make the remint fail.
 func TestARemintWhenTheKeyNameIsTakenStillGetsAKey(t *testing.T) {
 	e := connected(t)
-	rejectStoredKey(t, e)
+	e.RejectUpstashKey(t, "default")
 	occupyKeyNames(t, e, 5)
 
 	r := e.Run("list", "upstash")
@@ -402,7 +319,7 @@ func TestConnectWhenTheKeyNameIsTakenStillGetsAKey(t *testing.T) {
 // holds at most 37, and every one minted is left behind.
 func TestAKeyRejectedAgainAfterItWasMintedIsNotMintedOnEveryCommand(t *testing.T) {
 	e := connected(t)
-	s := credentialStore(t, e)
+	s := e.CredentialStore(t)
 	rec, _, err := s.Load(upstash.Name, "default")
 	if err != nil {
 		t.Fatal(err)
@@ -411,14 +328,14 @@ func TestAKeyRejectedAgainAfterItWasMintedIsNotMintedOnEveryCommand(t *testing.T
 	if _, err := s.Save(rec); err != nil {
 		t.Fatal(err)
 	}
-	waitPastKeyName(t, rec.APIKeyName)
+	cmdtest.WaitPastKeyName(t, rec.APIKeyName)
 
 	for i := range 3 {
 		r := expectExit(t, e, 4, "list", "upstash")
 		if i == 0 && !strings.Contains(r.Stderr, "rejected") {
 			t.Errorf("stderr = %q", r.Stderr)
 		}
-		waitPastKeyName(t, status(t, e).APIKeyName)
+		cmdtest.WaitPastKeyName(t, status(t, e).APIKeyName)
 	}
 	if n := minted(e); n > 2 {
 		t.Errorf("API keys minted = %d after 3 failing commands, want at most 2 (the login's and one new): each command minted another key", n)

@@ -72,7 +72,7 @@ func TestOneOfTheEnvPairAloneExits2NamingTheOther(t *testing.T) {
 			e := connected(t)
 			e.Keyring.Calls.Store(0)
 			t.Setenv(tc.set, "value-SENTINEL")
-			requests := requestCounter(t, e, "", "")
+			requests := e.CountRequests(t, "", "")
 			for _, args := range [][]string{
 				{"list", "upstash"},
 				{"create", "upstash", "--name", "cache", "--region", "eu-west-1"},
@@ -162,7 +162,7 @@ func TestPersistent5xxExits5AfterBoundedRetries(t *testing.T) {
 	d := newDB(t, e, "cache", "eu-west-1")
 	failing := func(method string) {
 		e.Sandbox.Faults.Clear()
-		addFault(t, e, sandbox.FaultRule{Kind: sandbox.FaultError, Status: 503, Rate: 1, Method: method}) // until cleared
+		e.AddFault(t, sandbox.FaultRule{Kind: sandbox.FaultError, Status: 503, Rate: 1, Method: method}) // until cleared
 	}
 	expect5 := func(args ...string) cmdtest.Result {
 		t.Helper()
@@ -181,7 +181,7 @@ func TestPersistent5xxExits5AfterBoundedRetries(t *testing.T) {
 		{"connstr", "upstash", "cache"},
 	} {
 		failing("")
-		gets := requestCounter(t, e, "GET", "/v2/redis/")
+		gets := e.CountRequests(t, "GET", "/v2/redis/")
 		expect5(args...)
 		if n := gets(); n != 4 {
 			t.Errorf("%v: %d attempts, want 4", args, n)
@@ -189,7 +189,7 @@ func TestPersistent5xxExits5AfterBoundedRetries(t *testing.T) {
 	}
 	// So is a delete, after finding the database.
 	failing("DELETE")
-	deletes := requestCounter(t, e, "DELETE", "/v2/redis/")
+	deletes := e.CountRequests(t, "DELETE", "/v2/redis/")
 	expect5("delete", "upstash", d.DatabaseID, "--yes")
 	if n := deletes(); n != 4 {
 		t.Errorf("delete: %d attempts, want 4", n)
@@ -197,7 +197,7 @@ func TestPersistent5xxExits5AfterBoundedRetries(t *testing.T) {
 	// A create first lists the databases of that name (4 failed attempts);
 	// unable to tell what exists, it sends no POST at all.
 	failing("")
-	gets, posts := requestCounter(t, e, "GET", "/v2/redis/"), requestCounter(t, e, "POST", "/v2/redis/")
+	gets, posts := e.CountRequests(t, "GET", "/v2/redis/"), e.CountRequests(t, "POST", "/v2/redis/")
 	expect5("create", "upstash", "--name", "new", "--region", "eu-west-1")
 	if g, p := gets(), posts(); g != 4 || p != 0 {
 		t.Errorf("create: %d GETs and %d POSTs, want 4 and 0", g, p)
@@ -212,7 +212,7 @@ func TestOther5xxSayUpstashKeptFailing(t *testing.T) {
 	for _, status := range []int{500, 502, 504} {
 		t.Run(strconv.Itoa(status), func(t *testing.T) {
 			e := ciMode(t)
-			addFault(t, e, sandbox.FaultRule{Kind: sandbox.FaultError, Status: status, Rate: 1})
+			e.AddFault(t, sandbox.FaultRule{Kind: sandbox.FaultError, Status: status, Rate: 1})
 			r := expectExit(t, e, 5, "list", "upstash")
 			if !strings.Contains(r.Stderr, "Upstash answered "+strconv.Itoa(status)) || !strings.Contains(r.Stderr, "try again later") {
 				t.Errorf("stderr = %q", r.Stderr)
@@ -239,8 +239,8 @@ func TestAnUnreachableUpstashExits5(t *testing.T) {
 func TestListSurvivesTwo503s(t *testing.T) {
 	bothModes(t, func(t *testing.T, e *cmdtest.Env) {
 		d := newDB(t, e, "cache", "eu-west-1")
-		gets := requestCounter(t, e, "GET", "/v2/redis/databases")
-		addFault(t, e, sandbox.FaultRule{Kind: sandbox.FaultError, Status: 503, Count: 2, Method: "GET"})
+		gets := e.CountRequests(t, "GET", "/v2/redis/databases")
+		e.AddFault(t, sandbox.FaultRule{Kind: sandbox.FaultError, Status: 503, Count: 2, Method: "GET"})
 
 		r := mustSucceed(t, e, "list", "upstash")
 		if !strings.HasPrefix(r.Stdout, d.DatabaseID+"\tcache\t") {
@@ -255,8 +255,8 @@ func TestListSurvivesTwo503s(t *testing.T) {
 func TestCreateWaitsOutA429AndCreatesOnce(t *testing.T) {
 	bothModes(t, func(t *testing.T, e *cmdtest.Env) {
 		waits := recordWaits(e)
-		posts := requestCounter(t, e, "POST", "/v2/redis/database")
-		addFault(t, e, sandbox.FaultRule{Kind: sandbox.Fault429, RetryAfter: "7", Count: 1, Method: "POST", PathPrefix: "/v2/redis/database"})
+		posts := e.CountRequests(t, "POST", "/v2/redis/database")
+		e.AddFault(t, sandbox.FaultRule{Kind: sandbox.Fault429, RetryAfter: "7", Count: 1, Method: "POST", PathPrefix: "/v2/redis/database"})
 
 		r := mustSucceed(t, e, "create", "upstash", "--name", "cache", "--region", "eu-west-1")
 
@@ -281,9 +281,9 @@ func TestACreateAnswered5xxIsNotResent(t *testing.T) {
 	for _, status := range []int{500, 503} {
 		t.Run(strconv.Itoa(status), func(t *testing.T) {
 			e := ciMode(t)
-			posts := requestCounter(t, e, "POST", "/v2/redis/database")
+			posts := e.CountRequests(t, "POST", "/v2/redis/database")
 			// One failure only: a resent create would succeed and show up.
-			addFault(t, e, sandbox.FaultRule{Kind: sandbox.FaultError, Status: status, Count: 1, Method: "POST"})
+			e.AddFault(t, sandbox.FaultRule{Kind: sandbox.FaultError, Status: status, Count: 1, Method: "POST"})
 
 			r := expectExit(t, e, 5, "create", "upstash", "--name", "cache", "--region", "eu-west-1")
 			if !strings.Contains(r.Stderr, "Upstash answered "+strconv.Itoa(status)) {
@@ -307,8 +307,8 @@ func TestACreateAnsweredWithAGatewayErrorIsLookedUpNotResent(t *testing.T) {
 	// database; cachelink looks it up by name instead of sending it again.
 	// Here nothing was created, and it says so.
 	e := ciMode(t)
-	posts := requestCounter(t, e, "POST", "/v2/redis/database")
-	addFault(t, e, sandbox.FaultRule{Kind: sandbox.FaultError, Status: 502, Count: 1, Method: "POST"})
+	posts := e.CountRequests(t, "POST", "/v2/redis/database")
+	e.AddFault(t, sandbox.FaultRule{Kind: sandbox.FaultError, Status: 502, Count: 1, Method: "POST"})
 
 	r := expectExit(t, e, 5, "create", "upstash", "--name", "cache", "--region", "eu-west-1")
 	for _, want := range []string{"looking the database up by name", `creating the database "cache" failed`, "No database of that name was created; try again."} {
@@ -323,10 +323,10 @@ func TestACreateAnsweredWithAGatewayErrorIsLookedUpNotResent(t *testing.T) {
 
 func TestACreateWhoseAnswerWasLostIsAdoptedNotRepeated(t *testing.T) {
 	bothModes(t, func(t *testing.T, e *cmdtest.Env) {
-		posts := requestCounter(t, e, "POST", "/v2/redis/database")
+		posts := e.CountRequests(t, "POST", "/v2/redis/database")
 		// Upstash creates the database, then the connection drops before
 		// the answer: the client cannot know whether it happened.
-		addFault(t, e, sandbox.FaultRule{Kind: sandbox.FaultDropAfterCreate, Count: 1})
+		e.AddFault(t, sandbox.FaultRule{Kind: sandbox.FaultDropAfterCreate, Count: 1})
 
 		r := mustSucceed(t, e, "create", "upstash", "--name", "cache", "--region", "us-east-1", "--read-region", "eu-west-1")
 
@@ -353,7 +353,7 @@ func TestAnAdoptedDatabaseIsTheNewOneNotAnOlderNamesake(t *testing.T) {
 	// An older database of the same name and regions must not be mistaken
 	// for the one this run created.
 	older := newDB(t, e, "cache", "eu-west-1")
-	addFault(t, e, sandbox.FaultRule{Kind: sandbox.FaultDropAfterCreate, Count: 1})
+	e.AddFault(t, sandbox.FaultRule{Kind: sandbox.FaultDropAfterCreate, Count: 1})
 
 	r := mustSucceed(t, e, "create", "upstash", "--name", "cache", "--region", "eu-west-1", "-o", "json")
 
@@ -361,7 +361,7 @@ func TestAnAdoptedDatabaseIsTheNewOneNotAnOlderNamesake(t *testing.T) {
 	if len(dbs) != 2 || createCount(e) != 2 || dbs[0].DatabaseID != older.DatabaseID {
 		t.Fatalf("databases = %d, creates = %d; want the older one and exactly one new", len(dbs), createCount(e))
 	}
-	got := decodeOne[dbJSON](t, r.Stdout)
+	got := cmdtest.DecodePipedJSON[dbJSON](t, r.Stdout)
 	checkDBJSON(t, got, dbs[1])
 	if got.Existed || !strings.Contains(r.Stderr, "adopting "+dbs[1].DatabaseID) {
 		t.Errorf("json %+v, stderr %q: want the new database %s, not \"existed\"", got, r.Stderr, dbs[1].DatabaseID)
@@ -371,8 +371,8 @@ func TestAnAdoptedDatabaseIsTheNewOneNotAnOlderNamesake(t *testing.T) {
 func TestAResetPasswordAnswered503IsNotResent(t *testing.T) {
 	e := ciMode(t)
 	d := newDB(t, e, "cache", "eu-west-1")
-	posts := requestCounter(t, e, "POST", "/v2/redis/reset-password/")
-	addFault(t, e, sandbox.FaultRule{Kind: sandbox.FaultError, Status: 503, Count: 1, Method: "POST"})
+	posts := e.CountRequests(t, "POST", "/v2/redis/reset-password/")
+	e.AddFault(t, sandbox.FaultRule{Kind: sandbox.FaultError, Status: 503, Count: 1, Method: "POST"})
 
 	expectExit(t, e, 5, "reset-password", "cache")
 	if n := posts(); n != 1 {
@@ -387,11 +387,11 @@ func TestGatewayErrorsAnd429AreRetriedForGetAndDelete(t *testing.T) {
 	e := ciMode(t)
 	d := newDB(t, e, "cache", "eu-west-1")
 
-	addFault(t, e, sandbox.FaultRule{Kind: sandbox.FaultError, Status: 502, Count: 1, Method: "GET"})
+	e.AddFault(t, sandbox.FaultRule{Kind: sandbox.FaultError, Status: 502, Count: 1, Method: "GET"})
 	mustSucceed(t, e, "get", "upstash", d.DatabaseID)
-	addFault(t, e, sandbox.FaultRule{Kind: sandbox.FaultError, Status: 504, Count: 1, Method: "GET"})
+	e.AddFault(t, sandbox.FaultRule{Kind: sandbox.FaultError, Status: 504, Count: 1, Method: "GET"})
 	mustSucceed(t, e, "connstr", "upstash", "cache")
-	addFault(t, e, sandbox.FaultRule{Kind: sandbox.Fault429, RetryAfter: "0", Count: 1, Method: "DELETE"})
+	e.AddFault(t, sandbox.FaultRule{Kind: sandbox.Fault429, RetryAfter: "0", Count: 1, Method: "DELETE"})
 	mustSucceed(t, e, "delete", "upstash", d.DatabaseID, "--yes")
 	if len(databases(e)) != 0 {
 		t.Error("the database was not deleted")
@@ -401,8 +401,8 @@ func TestGatewayErrorsAnd429AreRetriedForGetAndDelete(t *testing.T) {
 func TestARetryAfterLongerThanTheCapIsReportedNotWaited(t *testing.T) {
 	e := ciMode(t)
 	waits := recordWaits(e)
-	posts := requestCounter(t, e, "POST", "/v2/redis/database")
-	addFault(t, e, sandbox.FaultRule{Kind: sandbox.Fault429, RetryAfter: "3600", Count: 1, Method: "POST"})
+	posts := e.CountRequests(t, "POST", "/v2/redis/database")
+	e.AddFault(t, sandbox.FaultRule{Kind: sandbox.Fault429, RetryAfter: "3600", Count: 1, Method: "POST"})
 
 	r := expectExit(t, e, 5, "create", "upstash", "--name", "cache", "--region", "eu-west-1")
 	if !strings.Contains(r.Stderr, "Upstash answered 429") {

@@ -18,14 +18,9 @@ import (
 	"text/tabwriter"
 
 	"github.com/cachelink/cachelink/internal/cmdtest"
-	"github.com/cachelink/cachelink/internal/golden"
 )
 
-var (
-	anyUUID      = regexp.MustCompile(`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`)
-	anyTimestamp = regexp.MustCompile(`\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})`)
-	columnGap    = regexp.MustCompile(` {2,}`)
-)
+var columnGap = regexp.MustCompile(` {2,}`)
 
 // normalize makes an output deterministic before it is compared. The
 // sandbox gives every database a random id, endpoint, password and REST
@@ -42,27 +37,19 @@ var (
 //   - timestamps (RFC 3339) become 2001-02-03T04:05:06Z;
 //   - the sandbox's address (a random port) becomes http://sandbox.test.
 //
-// The endpoints' lengths vary, so the terminal table is aligned again after
-// the replacement, with the command's tabwriter settings (TestListInThreeForms
+// The ids, timestamps and address are cmdtest.Normalize's. The endpoints'
+// lengths vary, so the terminal table is aligned again after the
+// replacement, with the command's tabwriter settings (TestListInThreeForms
 // checks the alignment of the real output).
 func normalize(e *cmdtest.Env, s string) string {
-	place := map[string]int{}
-	var pairs []string
+	var ids, pairs []string
 	for i, d := range databases(e) {
 		n := strconv.Itoa(i + 1)
-		place[strings.ToLower(d.DatabaseID)] = i + 1
+		ids = append(ids, d.DatabaseID)
 		pairs = append(pairs, d.RestToken, "restToken"+n, d.ReadOnlyRestToken, "readOnlyRestToken"+n, d.Password, "password"+n, d.Endpoint, "endpoint"+n+".upstash.io")
 	}
 	s = strings.NewReplacer(pairs...).Replace(s)
-	s = anyUUID.ReplaceAllStringFunc(s, func(id string) string {
-		n, ok := place[strings.ToLower(id)]
-		if !ok {
-			return id
-		}
-		return "00000000-0000-4000-8000-" + leftPad(strconv.Itoa(n), 12)
-	})
-	s = anyTimestamp.ReplaceAllString(s, "2001-02-03T04:05:06Z")
-	s = strings.ReplaceAll(s, e.Server.URL, "http://sandbox.test")
+	s = e.Normalize(s, ids...)
 	if strings.HasPrefix(s, "ID  ") {
 		s = realign(s)
 	}
@@ -83,8 +70,6 @@ func realign(s string) string {
 	tw.Flush()
 	return b.String()
 }
-
-func leftPad(s string, n int) string { return strings.Repeat("0", max(0, n-len(s))) + s }
 
 // goldenFixture is the account of most cases: two databases, created in
 // this order (so their placeholders are ...1 and ...2).
@@ -161,8 +146,7 @@ func TestGolden(t *testing.T) {
 			e := ciMode(t)
 			// Colour follows the terminal: make it independent of the
 			// environment the tests run in.
-			t.Setenv("NO_COLOR", "")
-			t.Setenv("TERM", "xterm-256color")
+			cmdtest.FixColour(t)
 			if tt.fixture {
 				goldenFixture(t, e)
 			}
@@ -173,15 +157,9 @@ func TestGolden(t *testing.T) {
 				k, v, _ := strings.Cut(kv, "=")
 				t.Setenv(k, v)
 			}
-			var r cmdtest.Result
-			if tt.terminal {
-				r = runOnTerminal(t, e, tt.args...)
-			} else {
-				r = e.Run(tt.args...)
-			}
+			r := e.RunWith(cmdtest.RunOptions{StdoutTTY: tt.terminal, StderrTTY: tt.terminal}, tt.args...)
 			checkExit(t, e, r, tt.code, tt.args)
-			golden.Assert(t, "upstash/"+tt.name+".stdout", []byte(normalize(e, r.Stdout)))
-			golden.Assert(t, "upstash/"+tt.name+".stderr", []byte(normalize(e, r.Stderr)))
+			cmdtest.AssertGolden(t, "upstash/"+tt.name, r, func(s string) string { return normalize(e, s) })
 		})
 	}
 }

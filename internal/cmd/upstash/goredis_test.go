@@ -32,12 +32,12 @@ func printedURLs(t *testing.T, e *cmdtest.Env) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	out["create"] = singleLine(t, mustSucceed(t, e, "create", "upstash", "--name", "cache", "--region", "eu-west-1").Stdout)
-	out["create -o json"] = decodeOne[dbJSON](t, mustSucceed(t, e, "create", "upstash", "--name", "cache", "--region", "eu-west-1", "--if-not-exists", "-o", "json").Stdout).RedisURL
-	out["get -o json"] = decodeOne[dbJSON](t, mustSucceed(t, e, "get", "upstash", "cache", "-o", "json").Stdout).RedisURL
-	out["list -o json"] = decodeOne[[]dbJSON](t, mustSucceed(t, e, "list", "upstash", "-o", "json").Stdout)[0].RedisURL
+	out["create -o json"] = cmdtest.DecodePipedJSON[dbJSON](t, mustSucceed(t, e, "create", "upstash", "--name", "cache", "--region", "eu-west-1", "--if-not-exists", "-o", "json").Stdout).RedisURL
+	out["get -o json"] = cmdtest.DecodePipedJSON[dbJSON](t, mustSucceed(t, e, "get", "upstash", "cache", "-o", "json").Stdout).RedisURL
+	out["list -o json"] = cmdtest.DecodePipedJSON[[]dbJSON](t, mustSucceed(t, e, "list", "upstash", "-o", "json").Stdout)[0].RedisURL
 	out["connstr"] = singleLine(t, mustSucceed(t, e, "connstr", "upstash", "cache").Stdout)
 	out["connstr --format redis"] = singleLine(t, mustSucceed(t, e, "connstr", "upstash", "cache", "--format", "redis").Stdout)
-	out["connstr --format json"] = decodeOne[dbJSON](t, mustSucceed(t, e, "connstr", "upstash", "cache", "--format", "json").Stdout).RedisURL
+	out["connstr --format json"] = cmdtest.DecodePipedJSON[dbJSON](t, mustSucceed(t, e, "connstr", "upstash", "cache", "--format", "json").Stdout).RedisURL
 	out["connstr --format env"] = envValue(t, mustSucceed(t, e, "connstr", "upstash", "cache", "--format", "env").Stdout, "REDIS_URL")
 	file := filepath.Join(t.TempDir(), ".env")
 	mustSucceed(t, e, "connstr", "upstash", "cache", "--write-env", file)
@@ -145,7 +145,7 @@ func TestGoRedisParsesEveryURLCachelinkPrints(t *testing.T) {
 
 			u := singleLine(t, mustSucceed(t, e, "reset-password", "cache").Stdout)
 			checkParses(t, "reset-password", u, host, tt.port, onlyDatabase(t, e).Password)
-			u = decodeOne[dbJSON](t, mustSucceed(t, e, "reset-password", "cache", "-o", "json").Stdout).RedisURL
+			u = cmdtest.DecodePipedJSON[dbJSON](t, mustSucceed(t, e, "reset-password", "cache", "-o", "json").Stdout).RedisURL
 			checkParses(t, "reset-password -o json", u, host, tt.port, onlyDatabase(t, e).Password)
 		})
 	}

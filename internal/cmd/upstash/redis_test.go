@@ -84,24 +84,12 @@ func realRedis(t *testing.T) realRedisServer {
 // server's certificate; no REDISCLI_* variables) and returns its output.
 func (s realRedisServer) cli(t *testing.T, rawURL string, args ...string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), redisTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, s.CLI,
+	out, stderr, err := cmdtest.RunClient(redisTimeout, "REDISCLI_", nil, s.CLI,
 		append([]string{"--tls", "--cacert", s.CACert, "-u", rawURL, "--no-auth-warning", "-e"}, args...)...)
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "REDISCLI_") {
-			env = append(env, kv)
-		}
-	}
-	cmd.Env = env
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("redis-cli %s with the printed URL: %v\nstdout: %s\nstderr: %s", strings.Join(args, " "), err, out, stderr.String())
+		t.Fatalf("redis-cli %s with the printed URL: %v\nstdout: %s\nstderr: %s", strings.Join(args, " "), err, out, stderr)
 	}
-	return strings.TrimRight(string(out), "\n")
+	return strings.TrimRight(out, "\n")
 }
 
 // oneLine is stdout when it is exactly one non-empty line.
@@ -130,9 +118,7 @@ func TestPrintedURLReachesARealRedis(t *testing.T) {
 	srv := realRedis(t)
 	e := cmdtest.New(t, cmdtest.Options{Sandbox: sandbox.Options{
 		Redis: sandbox.RedisSettings{Endpoint: srv.Host, Port: srv.Port, Password: srv.Password}}})
-	if r := e.Run("connect", "upstash"); r.Code != 0 {
-		t.Fatalf("connect upstash exited %d\nstderr: %s", r.Code, r.Stderr)
-	}
+	e.MustRun(t, "connect", "upstash")
 
 	r := e.Run("create", "upstash", "--name", "cache", "--region", "eu-west-1")
 	created := oneLine(t, "create upstash", r)

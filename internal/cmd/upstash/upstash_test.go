@@ -16,21 +16,16 @@ package upstash_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/cachelink/cachelink/internal/app"
 	"github.com/cachelink/cachelink/internal/cmdtest"
-	"github.com/cachelink/cachelink/internal/cmdutil"
-	"github.com/cachelink/cachelink/internal/iostreams"
 	"github.com/cachelink/cachelink/internal/sandbox"
 )
 
@@ -42,9 +37,7 @@ import (
 // in-memory keychain).
 func connected(t *testing.T, opts ...sandbox.Options) *cmdtest.Env {
 	t.Helper()
-	e := cmdtest.New(t, cmdtest.Options{Sandbox: sandboxOptions(opts)})
-	mustSucceed(t, e, "connect", "upstash")
-	return e
+	return cmdtest.NewUpstashLogin(t, cmdtest.Options{Sandbox: sandboxOptions(opts)})
 }
 
 // ciMode is a sandbox with UPSTASH_EMAIL and UPSTASH_API_KEY set, as in a CI
@@ -52,16 +45,7 @@ func connected(t *testing.T, opts ...sandbox.Options) *cmdtest.Env {
 // keychain holds nothing, and its call counter starts at zero.
 func ciMode(t *testing.T, opts ...sandbox.Options) *cmdtest.Env {
 	t.Helper()
-	e := connected(t, opts...)
-	key := strings.TrimSpace(mustSucceed(t, e, "token", "upstash").Stdout)
-	mustSucceed(t, e, "disconnect", "upstash")
-	t.Setenv("UPSTASH_EMAIL", e.Sandbox.Account.Email)
-	t.Setenv("UPSTASH_API_KEY", key)
-	if len(e.Keyring.Items("cachelink")) != 0 {
-		t.Fatal("the keychain still holds a login after disconnect")
-	}
-	e.Keyring.Calls.Store(0)
-	return e
+	return cmdtest.NewUpstashCI(t, cmdtest.Options{Sandbox: sandboxOptions(opts)})
 }
 
 func sandboxOptions(opts []sandbox.Options) sandbox.Options {
@@ -80,13 +64,11 @@ func bothModes(t *testing.T, fn func(t *testing.T, e *cmdtest.Env)) {
 // ---------------------------------------------------------------------------
 // Running cachelink
 
-// mustSucceed runs cachelink and fails the test unless it exits 0.
+// mustSucceed runs cachelink and fails the test unless it exits 0; no
+// secret may reach stderr.
 func mustSucceed(t *testing.T, e *cmdtest.Env, args ...string) cmdtest.Result {
 	t.Helper()
-	r := e.Run(args...)
-	if r.Code != 0 {
-		t.Fatalf("cachelink %s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.Code, r.Stdout, r.Stderr)
-	}
+	r := e.MustRun(t, args...)
 	checkNoSecretsOnStderr(t, e, r)
 	return r
 }
@@ -98,20 +80,11 @@ func expectExit(t *testing.T, e *cmdtest.Env, code int, args ...string) cmdtest.
 }
 
 // checkExit checks the exit code; that a failure writes nothing to stdout
-// and prints its error once; and that no secret reaches stderr.
+// and prints its error once (cmdtest.CheckExit); and that no secret reaches
+// stderr.
 func checkExit(t *testing.T, e *cmdtest.Env, r cmdtest.Result, code int, args []string) cmdtest.Result {
 	t.Helper()
-	if r.Code != code {
-		t.Fatalf("cachelink %s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.Code, code, r.Stdout, r.Stderr)
-	}
-	if code != 0 {
-		if r.Stdout != "" {
-			t.Errorf("a failing command wrote to stdout: %q", r.Stdout)
-		}
-		if n := strings.Count(r.Stderr, "Error: "); n != 1 {
-			t.Errorf("the error must be printed exactly once, found %d times:\n%s", n, r.Stderr)
-		}
-	}
+	cmdtest.CheckExit(t, r, code, args)
 	checkNoSecretsOnStderr(t, e, r)
 	return r
 }
@@ -120,41 +93,7 @@ func checkExit(t *testing.T, e *cmdtest.Env, r cmdtest.Result, code int, args []
 // ever reaches stderr.
 func checkNoSecretsOnStderr(t *testing.T, e *cmdtest.Env, r cmdtest.Result) {
 	t.Helper()
-	for _, s := range secrets(e) {
-		if strings.Contains(r.Stderr, s) {
-			t.Errorf("a secret (%.6s...) reached stderr:\n%s", s, r.Stderr)
-		}
-	}
-}
-
-// secrets are every password, REST token and API key the sandbox holds.
-func secrets(e *cmdtest.Env) []string {
-	st := e.Sandbox.Store.State()
-	var out []string
-	for _, d := range st.Databases {
-		out = append(out, d.Password, d.RestToken, d.ReadOnlyRestToken)
-	}
-	for _, k := range st.APIKeys {
-		out = append(out, k.Key)
-	}
-	return slices.DeleteFunc(out, func(s string) bool { return s == "" })
-}
-
-// runOnTerminal runs cachelink with stdout and stderr on a terminal (the
-// interactive user), with the same keychain and retry policy as e.Run.
-// cmdtest.RunOptions can only make stdin a terminal.
-func runOnTerminal(t *testing.T, e *cmdtest.Env, args ...string) cmdtest.Result {
-	t.Helper()
-	ios, _, out, errOut := iostreams.Test()
-	ios.SetStdoutTTY(true)
-	ios.SetStderrTTY(true)
-	code := app.RunWith(context.Background(), ios, args, func(f *cmdutil.Factory) {
-		f.Keyring = e.Keyring
-		f.Retry = e.Retry
-		f.OpenBrowser = func(string) error { return errors.New("no browser in this test") }
-		f.BrowserUsable = func() bool { return false }
-	})
-	return cmdtest.Result{Code: code, Stdout: out.String(), Stderr: errOut.String()}
+	cmdtest.CheckNoSecrets(t, r, e.UpstashSecrets())
 }
 
 // ---------------------------------------------------------------------------
@@ -206,40 +145,6 @@ func newDB(t *testing.T, e *cmdtest.Env, name, region string, extra ...string) s
 	return d
 }
 
-// counterTag makes each requestCounter's rule unique.
-var counterTag atomic.Int64
-
-// requestCounter counts the requests the sandbox receives from now on that
-// match method and path prefix ("" matches any), OAuth included. It is a
-// latency fault of a few nanoseconds that counts itself down on every match
-// (the sandbox has no request log); Faults.Clear removes it.
-func requestCounter(t *testing.T, e *cmdtest.Env, method, prefix string) func() int {
-	t.Helper()
-	const budget = 1 << 20
-	tag := time.Duration(counterTag.Add(1)) // the rule's latency tells it apart
-	rule := sandbox.FaultRule{Kind: sandbox.FaultLatency, Latency: tag, Count: budget, Method: method, PathPrefix: prefix}
-	if err := e.Sandbox.Faults.Add(rule); err != nil {
-		t.Fatal(err)
-	}
-	return func() int {
-		for _, r := range e.Sandbox.Faults.Rules() {
-			if r.Kind == sandbox.FaultLatency && r.Latency == tag {
-				return budget - r.Count
-			}
-		}
-		t.Fatal("the request counter was cleared or used up")
-		return 0
-	}
-}
-
-// addFault injects a failure into the sandbox.
-func addFault(t *testing.T, e *cmdtest.Env, r sandbox.FaultRule) {
-	t.Helper()
-	if err := e.Sandbox.Faults.Add(r); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // recordWaits makes the retry policy record its waits instead of sleeping.
 func recordWaits(e *cmdtest.Env) func() []time.Duration {
 	var mu sync.Mutex
@@ -276,19 +181,6 @@ type dbJSON struct {
 	RESTToken         string   `json:"rest_token"`
 	ReadOnlyRESTToken string   `json:"read_only_rest_token"`
 	Existed           bool     `json:"existed"`
-}
-
-// decodeOne decodes piped JSON, which is one line.
-func decodeOne[T any](t *testing.T, stdout string) T {
-	t.Helper()
-	var v T
-	if err := json.Unmarshal([]byte(stdout), &v); err != nil {
-		t.Fatalf("stdout is not the expected JSON: %v\n%s", err, stdout)
-	}
-	if strings.Count(strings.TrimSpace(stdout), "\n") != 0 {
-		t.Errorf("piped JSON should be one line:\n%s", stdout)
-	}
-	return v
 }
 
 // jsonKeys are the keys of a JSON object.
@@ -361,7 +253,7 @@ func TestCreateJSONHasTheContractKeys(t *testing.T) {
 			t.Errorf("a new database should not say existed: %s", r.Stdout)
 		}
 		// -o json prints the secrets: that is what it is asked for.
-		got := decodeOne[dbJSON](t, r.Stdout)
+		got := cmdtest.DecodePipedJSON[dbJSON](t, r.Stdout)
 		checkDBJSON(t, got, d)
 		if got.RESTToken == got.ReadOnlyRESTToken {
 			t.Error("the read-only REST token is the read-write one")
@@ -380,7 +272,7 @@ func TestCreateWithReadRegionsEvictionAndBudget(t *testing.T) {
 		if d.PrimaryRegion != "us-east-1" || strings.Join(d.ReadRegions, ",") != "eu-west-1,ap-southeast-1" || !d.Eviction || d.Budget != 20 {
 			t.Errorf("created database = %+v, want primary us-east-1, reads eu-west-1 and ap-southeast-1, eviction, budget 20", d)
 		}
-		got := decodeOne[dbJSON](t, r.Stdout)
+		got := cmdtest.DecodePipedJSON[dbJSON](t, r.Stdout)
 		checkDBJSON(t, got, d)
 		if strings.Join(got.ReadRegions, ",") != "eu-west-1,ap-southeast-1" || !got.Eviction || got.Budget != 20 {
 			t.Errorf("-o json = %+v", got)
@@ -427,7 +319,7 @@ func TestCreateRefusesBadInputBeforeAnyRequest(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := ciMode(t)
-			requests := requestCounter(t, e, "", "")
+			requests := e.CountRequests(t, "", "")
 			r := expectExit(t, e, 2, append([]string{"create", "upstash"}, tt.args...)...)
 			if !strings.Contains(r.Stderr, tt.stderr) {
 				t.Errorf("stderr lacks %q:\n%s", tt.stderr, r.Stderr)
@@ -466,16 +358,16 @@ func TestEveryRegionOfTheListIsAccepted(t *testing.T) {
 func TestCreateIfNotExistsReturnsTheDatabaseOfTheSameRegions(t *testing.T) {
 	bothModes(t, func(t *testing.T, e *cmdtest.Env) {
 		args := []string{"create", "upstash", "--name", "cache", "--region", "us-east-1", "--read-region", "eu-west-1", "--read-region", "ap-south-1", "--if-not-exists"}
-		first := decodeOne[dbJSON](t, mustSucceed(t, e, append(args, "-o", "json")...).Stdout)
+		first := cmdtest.DecodePipedJSON[dbJSON](t, mustSucceed(t, e, append(args, "-o", "json")...).Stdout)
 		if first.Existed {
 			t.Errorf("the first run created the database, yet says existed: %+v", first)
 		}
 
 		// The read regions in another order are the same regions.
-		posts := requestCounter(t, e, "POST", "/v2/redis/database")
+		posts := e.CountRequests(t, "POST", "/v2/redis/database")
 		again := []string{"create", "upstash", "--name", "cache", "--region", "us-east-1", "--read-region", "ap-south-1", "--read-region", "eu-west-1", "--if-not-exists"}
 		r := mustSucceed(t, e, append(again, "-o", "json")...)
-		got := decodeOne[dbJSON](t, r.Stdout)
+		got := cmdtest.DecodePipedJSON[dbJSON](t, r.Stdout)
 		if got.ID != first.ID || !got.Existed || got.RedisURL != first.RedisURL || got.RESTToken != first.RESTToken {
 			t.Errorf("second run = %+v, want the same database %s with \"existed\": true and its secrets", got, first.ID)
 		}
@@ -520,7 +412,7 @@ func TestCreateIfNotExistsRefusesANameUsedInOtherRegions(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := ciMode(t)
 			d := newDB(t, e, "cache", "us-east-1", "--read-region", "eu-west-1")
-			posts := requestCounter(t, e, "POST", "/v2/redis/database")
+			posts := e.CountRequests(t, "POST", "/v2/redis/database")
 
 			r := expectExit(t, e, 2, append([]string{"create", "upstash", "--name", "cache", "--if-not-exists"}, tc.args...)...)
 			for _, want := range []string{`an Upstash database named "cache" exists in other regions`, "us-east-1", d.DatabaseID, "Choose another --name, or match its regions."} {
@@ -558,7 +450,7 @@ func TestListInThreeForms(t *testing.T) {
 			}
 		})
 		t.Run("terminal: a table with a header, secrets masked", func(t *testing.T) {
-			r := runOnTerminal(t, e, "list", "upstash")
+			r := e.RunOnTerminal("list", "upstash")
 			checkExit(t, e, r, 0, nil)
 			lines := strings.Split(strings.TrimSuffix(r.Stdout, "\n"), "\n")
 			if len(lines) != 3 {
@@ -589,7 +481,7 @@ func TestListInThreeForms(t *testing.T) {
 		})
 		t.Run("json: an array with connection details", func(t *testing.T) {
 			r := mustSucceed(t, e, "list", "upstash", "-o", "json")
-			got := decodeOne[[]dbJSON](t, r.Stdout)
+			got := cmdtest.DecodePipedJSON[[]dbJSON](t, r.Stdout)
 			if len(got) != 2 {
 				t.Fatalf("-o json = %s", r.Stdout)
 			}
@@ -605,7 +497,7 @@ func TestListWithNoDatabases(t *testing.T) {
 		if r.Stdout != "" || r.Stderr != "" {
 			t.Errorf("piped, no databases: stdout %q, stderr %q; want both empty", r.Stdout, r.Stderr)
 		}
-		r = runOnTerminal(t, e, "list", "upstash")
+		r = e.RunOnTerminal("list", "upstash")
 		checkExit(t, e, r, 0, nil)
 		if r.Stdout != "" || !strings.Contains(r.Stderr, "No databases yet") || !strings.Contains(r.Stderr, "cachelink create upstash --name NAME --region") {
 			t.Errorf("terminal, no databases: stdout %q, stderr %q; want a hint on stderr only", r.Stdout, r.Stderr)
@@ -655,15 +547,15 @@ func TestGetByIDAndByNameMasksTheSecrets(t *testing.T) {
 		}
 
 		// On a terminal too.
-		r := runOnTerminal(t, e, "get", "upstash", "sessions")
+		r := e.RunOnTerminal("get", "upstash", "sessions")
 		checkExit(t, e, r, 0, nil)
 		if r.Stdout != want {
 			t.Errorf("on a terminal: stdout = %q", r.Stdout)
 		}
 
 		// -o json includes them, with the connection details.
-		checkDBJSON(t, decodeOne[dbJSON](t, mustSucceed(t, e, "get", "upstash", "sessions", "-o", "json").Stdout), d)
-		checkDBJSON(t, decodeOne[dbJSON](t, mustSucceed(t, e, "get", "upstash", d.DatabaseID, "-o", "json").Stdout), d)
+		checkDBJSON(t, cmdtest.DecodePipedJSON[dbJSON](t, mustSucceed(t, e, "get", "upstash", "sessions", "-o", "json").Stdout), d)
+		checkDBJSON(t, cmdtest.DecodePipedJSON[dbJSON](t, mustSucceed(t, e, "get", "upstash", d.DatabaseID, "-o", "json").Stdout), d)
 	})
 }
 
@@ -748,7 +640,7 @@ func TestDeleteWithYes(t *testing.T) {
 func TestDeleteOnATerminalAsksForTheName(t *testing.T) {
 	e := connected(t)
 	d := newDB(t, e, "cache", "eu-west-1")
-	deletes := requestCounter(t, e, "DELETE", "")
+	deletes := e.CountRequests(t, "DELETE", "")
 
 	// A wrong name deletes nothing.
 	r := e.RunWith(cmdtest.RunOptions{StdinTTY: true, Stdin: "cahce\n"}, "delete", "upstash", d.DatabaseID)
@@ -783,7 +675,7 @@ func TestDeleteOnATerminalAsksForTheName(t *testing.T) {
 func TestDeleteWithoutYesOrTerminalDeletesNothing(t *testing.T) {
 	bothModes(t, func(t *testing.T, e *cmdtest.Env) {
 		newDB(t, e, "cache", "eu-west-1")
-		deletes := requestCounter(t, e, "DELETE", "")
+		deletes := e.CountRequests(t, "DELETE", "")
 
 		// Piped stdin: nobody to ask, even if the name is on stdin.
 		r := e.RunWith(cmdtest.RunOptions{Stdin: "cache\n"}, "delete", "upstash", "cache")
@@ -828,7 +720,7 @@ func TestResetPasswordPrintsTheNewURL(t *testing.T) {
 		}
 		// By id, with -o json: the database with its new secrets.
 		r = mustSucceed(t, e, "reset-password", old.DatabaseID, "-o", "json")
-		checkDBJSON(t, decodeOne[dbJSON](t, r.Stdout), database(t, e, old.DatabaseID))
+		checkDBJSON(t, cmdtest.DecodePipedJSON[dbJSON](t, r.Stdout), database(t, e, old.DatabaseID))
 		// Nothing else changed.
 		if o := database(t, e, other.DatabaseID); o.Password != other.Password {
 			t.Error("the other database's password changed")
@@ -850,7 +742,7 @@ func TestListAndGetKeepANameOnOneLine(t *testing.T) {
 	if strings.Count(r.Stdout, "\n") != 1 || strings.Contains(r.Stdout, "\x1b") {
 		t.Errorf("piped list: one database must be one line without control characters: %q", r.Stdout)
 	}
-	r = runOnTerminal(t, e, "list", "upstash")
+	r = e.RunOnTerminal("list", "upstash")
 	if strings.Count(r.Stdout, "\n") != 2 || strings.Contains(r.Stdout, "\x1b") {
 		t.Errorf("table: %q", r.Stdout)
 	}
