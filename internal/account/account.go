@@ -185,8 +185,12 @@ func StoreError(provider, profile string, err error) error {
 	var urlErr *url.Error
 	switch {
 	case errors.Is(err, credentials.ErrNotFound):
+		hint := ConnectHint(provider, profile)
+		if errors.Is(err, credentials.ErrKeyringUnavailable) {
+			hint += " (The system keychain could not be checked either; `cachelink doctor` says why.)"
+		}
 		return clierr.Wrap(clierr.Auth, fmt.Errorf("%s is %w (profile %s)", Title(provider), ErrNotConnected, profile)).
-			WithHint(ConnectHint(provider, profile))
+			WithHint(hint)
 	case errors.Is(err, credentials.ErrReauthRequired):
 		return clierr.Wrap(clierr.Auth, err) // its message names the command to run
 	case errors.Is(err, context.Canceled):

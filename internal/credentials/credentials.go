@@ -242,10 +242,14 @@ func (s *Store) Load(provider, profile string) (*Record, Source, error) {
 		return nil, "", fmt.Errorf("%w for %s", ErrNotFound, key)
 	case errors.Is(kerr, ErrNotFound):
 		return nil, "", ferr
+	case errors.Is(ferr, ErrNotFound):
+		// The keychain could not be read and the file has nothing: in auto
+		// mode a login made while the keychain was down went to the file,
+		// so this is most likely "not connected" — but say why the
+		// keychain was not checked. The error is both.
+		return nil, "", fmt.Errorf("%w for %s (the system keychain could not be checked: %w)", ErrNotFound, key, kerr)
 	default:
-		// The keychain could not be read and the file has nothing usable:
-		// the record may well be in the keychain, so say so rather than
-		// "not found".
+		// Neither could be read.
 		return nil, "", kerr
 	}
 }

@@ -509,3 +509,25 @@ func TestSecretsNeverReachStderrEvenWithDebug(t *testing.T) {
 		t.Errorf("an authorization code may appear on stderr:\n%s", out)
 	}
 }
+
+// On a machine without a keychain (no D-Bus), auto mode stores logins in
+// the file; with nothing there, commands say "not connected" (exit 4, the
+// way CI scripts expect) and mention the keychain, rather than failing
+// with a keychain error.
+func TestWithoutAKeychainNothingStoredIsNotConnected(t *testing.T) {
+	e := cmdtest.New(t, cmdtest.Options{})
+	e.Keyring.Fail.Store(true)
+	for _, args := range [][]string{{"status", "polyscale"}, {"token", "polyscale"}, {"disconnect", "upstash"}} {
+		r := e.Run(args...)
+		if r.Code != 4 || !strings.Contains(r.Stderr, "not connected") || !strings.Contains(r.Stderr, "keychain could not be checked") {
+			t.Errorf("%v: exit %d, want 4 saying not connected and that the keychain was not checked; stderr:\n%s", args, r.Code, r.Stderr)
+		}
+	}
+	connect(t, e, "polyscale") // falls back to the file
+	if r := e.Run("disconnect", "polyscale"); r.Code != 0 {
+		t.Errorf("disconnect after a file login: exit %d: %s", r.Code, r.Stderr)
+	}
+	if r := e.Run("disconnect", "polyscale"); r.Code != 4 {
+		t.Errorf("second disconnect: exit %d, want 4", r.Code)
+	}
+}
