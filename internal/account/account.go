@@ -104,6 +104,11 @@ func (r *Resolver) Resolve(ctx context.Context, provider, profile string) (*Cred
 	if c, err := r.Env(provider); c != nil || err != nil {
 		return c, err
 	}
+	if provider == upstash.Name {
+		// Upstash commands use the API key, which does not expire; only
+		// minting a new one needs a fresh access token (remint).
+		return r.Stored(provider, profile)
+	}
 	return r.refreshed(provider, profile, func(s *credentials.Store, refresh credentials.Refresher) (*credentials.Record, credentials.Source, error) {
 		return s.Fresh(ctx, provider, profile, refresh)
 	})
@@ -183,6 +188,7 @@ func ConnectHint(provider, profile string) string {
 func StoreError(provider, profile string, err error) error {
 	var netErr net.Error
 	var urlErr *url.Error
+	var retrieveErr *oauth2.RetrieveError
 	switch {
 	case errors.Is(err, credentials.ErrNotFound):
 		hint := ConnectHint(provider, profile)
@@ -195,6 +201,20 @@ func StoreError(provider, profile string, err error) error {
 		return clierr.Wrap(clierr.Auth, err) // its message names the command to run
 	case errors.Is(err, context.Canceled):
 		return err
+	case errors.As(err, &retrieveErr):
+		status := 0
+		if retrieveErr.Response != nil {
+			status = retrieveErr.Response.StatusCode
+		}
+		if status == http.StatusTooManyRequests || status >= 500 {
+			return clierr.Wrap(clierr.Unreachable, fmt.Errorf("refreshing the %s login: the token endpoint answered %d", Title(provider), status)).
+				WithHint("Try again later; the stored login is kept.")
+		}
+		code := retrieveErr.ErrorCode
+		if code == "" {
+			code = fmt.Sprint(status)
+		}
+		return clierr.Authf("%s refused to refresh the login (%s)", Title(provider), code).WithHint(ConnectHint(provider, profile))
 	case errors.As(err, &urlErr), errors.As(err, &netErr):
 		return clierr.Wrap(clierr.Unreachable, fmt.Errorf("refreshing the %s login: %w", Title(provider), err)).
 			WithHint("Check the network and try again; run `cachelink doctor` to see which endpoint fails.")
@@ -268,14 +288,12 @@ func (r *Resolver) markRejected(ctx context.Context, profile, key string) {
 	if err != nil {
 		return
 	}
-	_ = store.Locked(ctx, "apikey", upstash.Name, profile, func() error {
-		rec, _, err := store.Load(upstash.Name, profile)
-		if err != nil || rec.APIKey != key || rec.APIKeyRejected {
-			return err
+	_, _, _ = store.Update(ctx, upstash.Name, profile, func(rec *credentials.Record) error {
+		if rec.APIKey != key {
+			return errors.New("the key changed meanwhile")
 		}
 		rec.APIKeyRejected = true
-		_, err = store.Save(rec)
-		return err
+		return nil
 	})
 }
 
@@ -337,8 +355,13 @@ func (r *Resolver) remint(ctx context.Context, profile, rejectedKey string) (*Cr
 			}
 			return e.WithHint(ConnectHint(upstash.Name, profile))
 		}
-		rec.APIKey, rec.APIKeyName, rec.APIKeyRejected = key, name, false
-		if src, err = store.Save(rec); err != nil {
+		// Saved under the refresh lock onto the record as it is now: a
+		// refresh during the mint may have rotated the refresh token.
+		rec, src, err = store.Update(ctx, upstash.Name, profile, func(cur *credentials.Record) error {
+			cur.APIKey, cur.APIKeyName, cur.APIKeyRejected = key, name, false
+			return nil
+		})
+		if err != nil {
 			return err
 		}
 		out = fromRecord(rec, src)

@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -160,7 +162,7 @@ func Load(opts Options) (*Config, error) {
 	info, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && !explicit:
-		return c, nil
+		return c, c.checkEndpoints()
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, &Error{Usage: true, Err: fmt.Errorf("config file %s does not exist; create it or drop --config", path)}
 	case err != nil:
@@ -177,7 +179,31 @@ func Load(opts Options) (*Config, error) {
 		return nil, &Error{Err: fmt.Errorf("config file %s is not valid YAML: %w", path, err)}
 	}
 	c.file = path
-	return c, nil
+	return c, c.checkEndpoints()
+}
+
+// endpointKeys are the provider endpoints credentials are sent to.
+var endpointKeys = []string{PolyScaleAPIURL, PolyScaleAuthURL, PolyScaleTokenURL, PolyScaleRevokeURL,
+	UpstashAPIURL, UpstashAuthURL, UpstashTokenURL}
+
+// checkEndpoints refuses an endpoint that would carry tokens, secrets or
+// API keys in clear text: https is required, except on the loopback
+// interface (the sandbox).
+func (c *Config) checkEndpoints() error {
+	for _, key := range endpointKeys {
+		raw := c.String(key)
+		u, err := url.Parse(raw)
+		bad := err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http")
+		if !bad && u.Scheme == "http" {
+			h := u.Hostname()
+			ip := net.ParseIP(h)
+			bad = h != "localhost" && (ip == nil || !ip.IsLoopback())
+		}
+		if bad {
+			return &Error{Usage: true, Err: fmt.Errorf("%s (%s) is %q: want an https:// URL (plain http only on localhost, for the sandbox)", key, EnvName(key), raw)}
+		}
+	}
+	return nil
 }
 
 // checkPermissions refuses a config file that anyone but its owner can write:

@@ -132,3 +132,28 @@ func TestEnvName(t *testing.T) {
 		t.Fatalf("EnvName = %q", got)
 	}
 }
+
+// Endpoints carry tokens and keys: plain http is refused except on
+// loopback, where the sandbox runs.
+func TestEndpointsMustBeHTTPSExceptOnLoopback(t *testing.T) {
+	t.Setenv("CACHELINK_CONFIG_DIR", t.TempDir())
+	for value, ok := range map[string]bool{
+		"https://auth.example.com/oauth2/token": true,
+		"http://127.0.0.1:8085/oauth2/token":    true,
+		"http://[::1]:8085/oauth2/token":        true,
+		"http://localhost:8085/oauth2/token":    true,
+		"http://auth.example.com/oauth2/token":  false,
+		"ftp://auth.example.com/":               false,
+		"auth.example.com":                      false,
+	} {
+		t.Setenv("CACHELINK_POLYSCALE_TOKEN_URL", value)
+		_, err := config.Load(config.Options{})
+		if (err == nil) != ok {
+			t.Errorf("%s: err = %v, want ok = %v", value, err, ok)
+		}
+		var cerr *config.Error
+		if err != nil && (!errors.As(err, &cerr) || !cerr.Usage || !strings.Contains(err.Error(), "CACHELINK_POLYSCALE_TOKEN_URL")) {
+			t.Errorf("%s: err = %v, want a usage error naming the variable", value, err)
+		}
+	}
+}

@@ -242,7 +242,7 @@ func (s *Store) Load(provider, profile string) (*Record, Source, error) {
 		return nil, "", fmt.Errorf("%w for %s", ErrNotFound, key)
 	case errors.Is(kerr, ErrNotFound):
 		return nil, "", ferr
-	case errors.Is(ferr, ErrNotFound):
+	case errors.Is(ferr, ErrNotFound) && errors.Is(kerr, ErrKeyringUnavailable):
 		// The keychain could not be read and the file has nothing: in auto
 		// mode a login made while the keychain was down went to the file,
 		// so this is most likely "not connected" — but say why the

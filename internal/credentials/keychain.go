@@ -138,8 +138,29 @@ func (b *boundedKeyring) del(user string) error {
 
 func chunkUser(key string, i int) string { return key + "#" + strconv.Itoa(i) }
 
-// keyringGet reads and reassembles the record stored under key.
+// keyringGet reads and reassembles the record stored under key. A chunked
+// record read while another process rewrites it fails its hash check
+// (new chunks under the old header); that read is tried again a few
+// times, since the writer replaces the header last.
 func (s *Store) keyringGet(key string) (*Record, error) {
+	var r *Record
+	var err error
+	for attempt := 0; attempt < 4; attempt++ {
+		if r, err = s.keyringGetOnce(key); !errors.Is(err, errTorn) {
+			break
+		}
+		time.Sleep(time.Duration(attempt+1) * 25 * time.Millisecond)
+	}
+	if errors.Is(err, errTorn) {
+		return nil, fmt.Errorf("%w: the chunks of keychain item %s do not match their hash (an interrupted write?); run `cachelink connect` again", ErrCorrupt, key)
+	}
+	return r, err
+}
+
+// errTorn: chunks and header of a chunked item do not match (yet).
+var errTorn = errors.New("torn chunked read")
+
+func (s *Store) keyringGetOnce(key string) (*Record, error) {
 	v, err := s.kr.get(key)
 	if errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("%w for %s in the keychain", ErrNotFound, key)
@@ -166,7 +187,7 @@ func (s *Store) keyringGet(key string) (*Record, error) {
 		data = b.String()
 		sum := sha256.Sum256([]byte(data))
 		if hex.EncodeToString(sum[:]) != h.SHA256 {
-			return nil, fmt.Errorf("%w: the chunks of keychain item %s do not match their hash (an interrupted write?); run `cachelink connect` again", ErrCorrupt, key)
+			return nil, errTorn
 		}
 	}
 	return decodeRecord(key, []byte(data))

@@ -275,3 +275,36 @@ func (s *Store) Locked(ctx context.Context, name, provider, profile string, fn f
 	defer unlock()
 	return fn()
 }
+
+// Update changes the stored record of provider and profile under the
+// refresh lock: it is read again inside the lock, change edits it, and it
+// is saved before the lock is released. Every write of a record that may
+// be refreshed concurrently goes through the refresh lock, so a refresh
+// never overwrites it and it never overwrites a rotated refresh token.
+func (s *Store) Update(ctx context.Context, provider, profile string, change func(*Record) error) (*Record, Source, error) {
+	return s.underLock(ctx, provider, profile, func(r *Record, _ Source) (*Record, Source, error) {
+		if err := change(r); err != nil {
+			return nil, "", err
+		}
+		src, err := s.Save(r)
+		return r, src, err
+	})
+}
+
+// Replace saves r whole (a new login) under the refresh lock of its
+// provider and profile.
+func (s *Store) Replace(ctx context.Context, r *Record) (Source, error) {
+	var src Source
+	err := s.Locked(ctx, "refresh", r.Provider, r.Profile, func() error {
+		var err error
+		src, err = s.Save(r)
+		return err
+	})
+	return src, err
+}
+
+// Forget deletes the record of provider and profile under its refresh
+// lock, so a refresh in progress cannot store it again afterwards.
+func (s *Store) Forget(ctx context.Context, provider, profile string) error {
+	return s.Locked(ctx, "refresh", provider, profile, func() error { return s.Delete(provider, profile) })
+}

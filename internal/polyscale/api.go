@@ -52,9 +52,6 @@ type Rule struct {
 	Name    string `json:"name,omitempty"`
 }
 
-// Databases are the origin types a cache can front.
-var Databases = []string{"postgres", "mysql", "mariadb", "mssql"}
-
 // Client calls PolyScale's REST API. Authorize sends one request with a
 // Bearer token and handles a 401 (the caller's account.Resolver.Call: a
 // forced refresh and one retry for a stored login).

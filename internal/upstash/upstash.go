@@ -197,7 +197,7 @@ func MintAPIKey(ctx context.Context, hc *http.Client, apiURL, accessToken, name 
 		if resp.StatusCode == http.StatusBadRequest && strings.Contains(strings.ToLower(apiErr.Message), "already exists") {
 			return "", fmt.Errorf("%w: %w", ErrNameTaken, apiErr)
 		}
-		if strings.Contains(strings.ToLower(apiErr.Message), "limit") {
+		if resp.StatusCode == http.StatusBadRequest && strings.Contains(strings.ToLower(apiErr.Message), "limit") {
 			return "", fmt.Errorf("%w: delete an unused key in the Upstash console (Account > Management API) and run the command again: %w", ErrKeyLimit, apiErr)
 		}
 		return "", apiErr

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cachelink/cachelink/internal/cmdtest"
+	"github.com/cachelink/cachelink/internal/sandbox"
 )
 
 // connect logs in to provider through the sandbox and fails the test
@@ -291,7 +292,7 @@ func TestStatusOfAProviderNotConnectedExits4(t *testing.T) {
 
 func TestTokenRefreshesAndStoresTheRotatedRefreshToken(t *testing.T) {
 	// Access tokens live two seconds; each run below comes after it expired.
-	e := cmdtest.New(t, cmdtest.Options{Sandbox: sandboxWithLifetime(2 * time.Second)})
+	e := polyscaleShortTokens(t)
 	connect(t, e, "polyscale")
 	before := e.Keyring.Dump()
 
@@ -319,7 +320,7 @@ func TestTokenRefreshesAndStoresTheRotatedRefreshToken(t *testing.T) {
 }
 
 func TestRevokedLoginAsksToConnectAgain(t *testing.T) {
-	e := cmdtest.New(t, cmdtest.Options{Sandbox: sandboxWithLifetime(2 * time.Second)})
+	e := polyscaleShortTokens(t)
 	connect(t, e, "polyscale")
 	time.Sleep(2100 * time.Millisecond) // expired: the next use must refresh
 	// Revoke at the provider behind cachelink's back (the user removed the app).
@@ -461,7 +462,7 @@ func keys(m map[string]string) []string {
 }
 
 func TestSecretsNeverReachStderrEvenWithDebug(t *testing.T) {
-	e := cmdtest.New(t, cmdtest.Options{Sandbox: sandboxWithLifetime(2 * time.Second)})
+	e := polyscaleShortTokens(t)
 	var stderr strings.Builder
 	run := func(args ...string) cmdtest.Result {
 		r := e.Run(append(args, "--debug")...)
@@ -529,5 +530,47 @@ func TestWithoutAKeychainNothingStoredIsNotConnected(t *testing.T) {
 	}
 	if r := e.Run("disconnect", "polyscale"); r.Code != 4 {
 		t.Errorf("second disconnect: exit %d, want 4", r.Code)
+	}
+}
+
+// A token endpoint that fails (5xx) is the provider being unreachable, not
+// the login being invalid: exit 5, and the stored login is kept.
+func TestARefreshTheProviderCannotAnswerExits5AndKeepsTheLogin(t *testing.T) {
+	e := polyscaleShortTokens(t)
+	connect(t, e, "polyscale")
+	time.Sleep(2100 * time.Millisecond) // expired: the next use refreshes
+	e.AddFault(t, sandbox.FaultRule{Kind: sandbox.FaultError, Status: 503, Count: 1, Method: "POST", PathPrefix: "/oauth2/token"})
+	r := e.Run("token", "polyscale")
+	if r.Code != 5 || !strings.Contains(r.Stderr, "answered 503") {
+		t.Errorf("exit %d, want 5 saying the token endpoint answered 503; stderr:\n%s", r.Code, r.Stderr)
+	}
+	if r := e.Run("token", "polyscale"); r.Code != 0 {
+		t.Errorf("the next try, with the endpoint back: exit %d: %s", r.Code, r.Stderr)
+	}
+}
+
+// Upstash commands use the Developer API key, which does not expire: an
+// expired OAuth access token is not refreshed for them.
+func TestUpstashCommandsDoNotRefreshTheOAuthLogin(t *testing.T) {
+	e := cmdtest.New(t, cmdtest.Options{})
+	connect(t, e, "upstash")
+	// The stored access token expired long ago.
+	var rec map[string]any
+	if err := json.Unmarshal([]byte(e.Keyring.Items("cachelink")["upstash:default"]), &rec); err != nil {
+		t.Fatal(err)
+	}
+	rec["e"] = "2000-01-01T00:00:00Z"
+	b, _ := json.Marshal(rec)
+	if err := e.Keyring.Set("cachelink", "upstash:default", string(b)); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.Run("list", "upstash"); r.Code != 0 {
+		t.Fatalf("list upstash: exit %d: %s", r.Code, r.Stderr)
+	}
+	if r := e.Run("token", "upstash"); r.Code != 0 {
+		t.Fatalf("token upstash: exit %d: %s", r.Code, r.Stderr)
+	}
+	if n := e.Sandbox.Counters.Refreshes.Load(); n != 0 {
+		t.Errorf("refreshes = %d, want 0", n)
 	}
 }

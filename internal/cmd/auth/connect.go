@@ -188,7 +188,7 @@ func runConnect(ctx context.Context, f *cmdutil.Factory, opts *ConnectOptions) e
 	if opts.Provider == upstash.Name {
 		mintErr = finishUpstash(ctx, f, cfg, opts, tok, rec)
 	}
-	src, err := store.Save(rec)
+	src, err := store.Replace(ctx, rec)
 	if err != nil {
 		return clierr.Wrap(clierr.General, err)
 	}

@@ -81,7 +81,7 @@ func runDisconnect(ctx context.Context, f *cmdutil.Factory, provider string) err
 			}
 		}
 	}
-	if err := store.Delete(provider, profile); err != nil {
+	if err := store.Forget(ctx, provider, profile); err != nil {
 		if errors.Is(err, context.Canceled) {
 			return err
 		}

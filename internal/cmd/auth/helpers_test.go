@@ -8,11 +8,14 @@ import (
 	"time"
 
 	"github.com/cachelink/cachelink/internal/cmdtest"
-	"github.com/cachelink/cachelink/internal/sandbox"
 )
 
-func sandboxWithLifetime(d time.Duration) sandbox.Options {
-	return sandbox.Options{AccessTokenLifetime: d}
+// polyscaleShortTokens is a sandbox whose PolyScale access tokens live two
+// seconds (Upstash's keep the default, so its login is not racing them).
+func polyscaleShortTokens(t *testing.T) *cmdtest.Env {
+	e := cmdtest.New(t, cmdtest.Options{})
+	e.Sandbox.PolyScaleAuth.SetAccessTokenLifetime(2 * time.Second)
+	return e
 }
 
 // revoke revokes a PolyScale refresh token at the sandbox, as the user

@@ -66,7 +66,7 @@ func runToken(ctx context.Context, f *cmdutil.Factory, provider string) error {
 		if c.Source == "env" {
 			out.Profile = ""
 		}
-		if !c.Expiry.IsZero() {
+		if !c.Expiry.IsZero() && provider != upstash.Name { // the API key does not expire
 			e := c.Expiry.UTC()
 			out.ExpiresAt = &e
 		}

@@ -39,6 +39,7 @@ type UpstashOptions struct {
 	Format   string // redis, rest, env or json; "" = redis, or json with -o json
 	ReadOnly bool
 	WriteEnv string
+	EnvName  string // the variable for the rediss:// URL in env lines
 }
 
 func newCmdUpstash(f *cmdutil.Factory) *cobra.Command {
@@ -57,7 +58,7 @@ func newCmdUpstash(f *cmdutil.Factory) *cobra.Command {
 --read-only uses the read-only REST token (REST, env and json only: the Redis
 protocol has no read-only password, so REDIS_URL is left out). --write-env FILE
 merges the env lines into FILE (other lines kept, 0600, atomic, never through a
-symlink) instead of printing them.`,
+symlink) instead of printing them; --env-name renames REDIS_URL.`,
 		Example: `  REDIS_URL=$(cachelink connstr upstash cache)
   cachelink connstr upstash cache --format env --write-env .env
   cachelink connstr upstash cache --format rest --read-only`,
@@ -70,6 +71,7 @@ symlink) instead of printing them.`,
 	cmd.Flags().StringVar(&opts.Format, "format", "", "Output format: redis, rest, env or json (default redis)")
 	cmd.Flags().BoolVar(&opts.ReadOnly, "read-only", false, "Use the read-only REST token")
 	cmd.Flags().StringVar(&opts.WriteEnv, "write-env", "", "Merge the env lines into this .env file (0600, atomic) instead of printing them")
+	cmd.Flags().StringVar(&opts.EnvName, "env-name", "REDIS_URL", "Variable name of the rediss:// URL for --format env and --write-env")
 	return cmd
 }
 
@@ -94,6 +96,9 @@ func runUpstash(ctx context.Context, f *cmdutil.Factory, opts *UpstashOptions) e
 	}
 	if format == "" {
 		format = "redis"
+	}
+	if !envfile.ValidKey(opts.EnvName) {
+		return clierr.Usagef("invalid --env-name %q: use letters, digits and '_', not starting with a digit", opts.EnvName)
 	}
 	if opts.ReadOnly && format == "redis" {
 		return clierr.Usagef("the Redis protocol has no read-only password; --read-only works with --format rest, env or json")
@@ -124,7 +129,7 @@ func runUpstash(ctx context.Context, f *cmdutil.Factory, opts *UpstashOptions) e
 	case "env":
 		var entries []envfile.Entry
 		if !opts.ReadOnly {
-			entries = append(entries, envfile.Entry{Key: "REDIS_URL", Value: upstash.RedisURL(d)})
+			entries = append(entries, envfile.Entry{Key: opts.EnvName, Value: upstash.RedisURL(d)})
 		}
 		entries = append(entries,
 			envfile.Entry{Key: "UPSTASH_REDIS_REST_URL", Value: upstash.RESTURL(d)},

@@ -282,3 +282,18 @@ func TestUpstashConnstrWriteEnvNeverFollowsASymlink(t *testing.T) {
 		t.Error("the symlink was replaced")
 	}
 }
+
+// --env-name renames the variable of the rediss:// URL, as it names
+// DATABASE_URL for PolyScale; the REST names are the SDKs' own.
+func TestUpstashConnstrEnvName(t *testing.T) {
+	e := upstashCI(t)
+	d := newDatabase(t, e, "cache")
+	r := run(t, e, "connstr", "upstash", "cache", "--format", "env", "--env-name", "CACHE_URL")
+	want := "CACHE_URL=" + redisURLOf(d) + "\n" +
+		"UPSTASH_REDIS_REST_URL=https://" + d.Endpoint + "\n" +
+		"UPSTASH_REDIS_REST_TOKEN=" + d.RestToken + "\n"
+	if r.Stdout != want {
+		t.Errorf("stdout = %q\nwant     %q", r.Stdout, want)
+	}
+	fails(t, e, 2, "connstr", "upstash", "cache", "--format", "env", "--env-name", "1BAD")
+}
