@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/cachelink/cachelink/internal/clierr"
 	"github.com/cachelink/cachelink/internal/config"
+	"github.com/cachelink/cachelink/internal/uuid"
 )
 
 // OneLine keeps a provider's text on one line, free of tabs and terminal
@@ -69,6 +71,26 @@ func (f *Factory) ConfirmDelete(yes bool, what, name, warning string) error {
 	}
 	if answer != name {
 		return clierr.Errorf("the name did not match; nothing was deleted")
+	}
+	return nil
+}
+
+// CheckName refuses a --name the providers would refuse or that could not
+// be told from an id: blank, longer than 255 characters, a UUID, or with
+// control characters. what names the id ("cache id").
+func CheckName(name, what string) error {
+	switch {
+	case strings.TrimSpace(name) == "":
+		return clierr.Usagef("--name is required and must not be blank")
+	case utf8.RuneCountInString(name) > 255:
+		return clierr.Usagef("--name is longer than 255 characters")
+	case uuid.Is(name):
+		return clierr.Usagef("--name %q looks like a %s; choose a name that does not", name, what)
+	}
+	for _, r := range name {
+		if r < 0x20 || r == 0x7f {
+			return clierr.Usagef("--name contains a control character")
+		}
 	}
 	return nil
 }

@@ -495,3 +495,40 @@ func (l *lockedWriter) close() {
 
 // discardLog silences net/http's own logging (it would go to os.Stderr).
 var discardLog = log.New(io.Discard, "", 0)
+
+// AddrCheck is what binding one loopback address of a redirect URL gave.
+type AddrCheck struct {
+	Addr   string // "127.0.0.1:3000" or "[::1]:3000"
+	Err    error  // nil: free
+	NoIPv6 bool   // [::1] of localhost on a machine without IPv6: Login skips it
+}
+
+// CheckRedirect binds and releases each address Login would bind for
+// redirectURL, and says what happened (for `cachelink doctor`). listen nil
+// means net.Listen. An invalid redirect URL is the error.
+func CheckRedirect(redirectURL string, listen func(network, addr string) (net.Listener, error)) ([]AddrCheck, error) {
+	r, err := parseRedirect(redirectURL)
+	if err != nil {
+		return nil, err
+	}
+	if listen == nil {
+		listen = net.Listen
+	}
+	out := make([]AddrCheck, 0, len(r.addrs))
+	for _, addr := range r.addrs {
+		c := AddrCheck{Addr: addr}
+		l, err := listen("tcp", addr)
+		switch {
+		case err == nil:
+			l.Close()
+		case r.local && strings.HasPrefix(addr, "[::1]") && isNoIPv6(err):
+			c.NoIPv6 = true
+		case isAddrInUse(err):
+			c.Err = &PortError{Addr: addr, Err: err}
+		default:
+			c.Err = err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}

@@ -437,3 +437,30 @@ func TestBrowserFailureFallsBackToPaste(t *testing.T) {
 	}
 	mustContain(t, "stderr", stderr.String(), "Could not open a browser (xdg-open: no method available)")
 }
+
+// CheckRedirect (doctor's check) binds what Login binds and says which
+// address is taken.
+func TestCheckRedirect(t *testing.T) {
+	port := freePort(t)
+	results, err := oauth.CheckRedirect("http://localhost:"+port+"/callback", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range results {
+		if r.Err != nil {
+			t.Errorf("%s: %v, want free", r.Addr, r.Err)
+		}
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:"+port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	results, _ = oauth.CheckRedirect("http://localhost:"+port+"/callback", nil)
+	if len(results) == 0 || !errors.Is(results[0].Err, oauth.ErrPortInUse) || results[0].Addr != "127.0.0.1:"+port {
+		t.Errorf("results = %+v, want 127.0.0.1:%s in use", results, port)
+	}
+	if _, err := oauth.CheckRedirect("http://example.com:3000/", nil); err == nil {
+		t.Error("a redirect URL off loopback was accepted")
+	}
+}

@@ -25,6 +25,7 @@ import (
 	"github.com/cachelink/cachelink/internal/cmdutil"
 	"github.com/cachelink/cachelink/internal/config"
 	"github.com/cachelink/cachelink/internal/credentials"
+	"github.com/cachelink/cachelink/internal/oauth"
 	"github.com/cachelink/cachelink/internal/output"
 )
 
@@ -176,52 +177,37 @@ func keychainFix() string {
 }
 
 // portChecks binds the callback port of each redirect URL on both address
-// families, the way connect will.
+// families, exactly as connect will (oauth.CheckRedirect).
 func portChecks(cfg *config.Config, env Env) []Check {
 	seen := map[string]bool{}
 	var checks []Check
 	for _, key := range []string{config.PolyScaleRedirectURL, config.UpstashRedirectURL} {
-		u, err := url.Parse(cfg.String(key))
-		if err != nil || u.Port() == "" {
-			checks = append(checks, Check{Name: "callback port", Level: Fail, Detail: fmt.Sprintf("%s %q is not a loopback URL with a port", key, cfg.String(key)),
+		results, err := oauth.CheckRedirect(cfg.String(key), env.Listen)
+		if err != nil {
+			checks = append(checks, Check{Name: "callback port", Level: Fail, Detail: fmt.Sprintf("%s: %v", key, err),
 				Fix: "Set " + key + " to the redirect URI registered with the provider, such as http://localhost:3000/callback."})
 			continue
 		}
-		hosts := []string{u.Hostname()}
-		if u.Hostname() == "localhost" {
-			hosts = []string{"127.0.0.1", "::1"}
-		}
-		for _, h := range hosts {
-			addr := net.JoinHostPort(h, u.Port())
-			if seen[addr] {
+		for _, r := range results {
+			if seen[r.Addr] {
 				continue
 			}
-			seen[addr] = true
-			l, err := env.Listen("tcp", addr)
-			c := Check{Name: "callback port " + addr}
+			seen[r.Addr] = true
+			c := Check{Name: "callback port " + r.Addr}
 			switch {
-			case err == nil:
-				l.Close()
-				c.Level, c.Detail = OK, "free"
-			case h == "::1" && isNoIPv6(err):
+			case r.NoIPv6:
 				c.Level, c.Detail = Info, "no IPv6 on this machine; connect listens on 127.0.0.1 only"
+			case r.Err != nil:
+				_, port, _ := net.SplitHostPort(r.Addr)
+				c.Level, c.Detail = Fail, fmt.Sprintf("cannot listen: %v", r.Err)
+				c.Fix = fmt.Sprintf("Stop the program that listens on port %s (lsof -i :%s), or connect with --port and a redirect URI registered for that port.", port, port)
 			default:
-				c.Level, c.Detail = Fail, fmt.Sprintf("cannot listen: %v", err)
-				c.Fix = fmt.Sprintf("Stop the program that listens on port %s (lsof -i :%s), or connect with --port and a redirect URI registered for that port.", u.Port(), u.Port())
+				c.Level, c.Detail = OK, "free"
 			}
 			checks = append(checks, c)
 		}
 	}
 	return checks
-}
-
-func isNoIPv6(err error) bool {
-	var se *os.SyscallError
-	if errors.As(err, &se) {
-		s := se.Err.Error()
-		return strings.Contains(s, "address family") || strings.Contains(s, "cannot assign requested address") || strings.Contains(s, "protocol not supported")
-	}
-	return false
 }
 
 func browserChecks(f *cmdutil.Factory, env Env) []Check {

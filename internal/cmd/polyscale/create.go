@@ -12,7 +12,6 @@ import (
 	"net"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -129,7 +128,7 @@ func runCreate(ctx context.Context, f *cmdutil.Factory, opts *CreateOptions) err
 	ios := f.IOStreams
 
 	// Everything is checked before the first request.
-	if err := checkName(opts.Name); err != nil {
+	if err := cmdutil.CheckName(opts.Name, "cache id"); err != nil {
 		return err
 	}
 	t, err := resolveTarget(f, cfg, opts)
@@ -311,25 +310,6 @@ func resolveTarget(f *cmdutil.Factory, cfg *config.Config, opts *CreateOptions) 
 		return target{}, clierr.Usagef("--host %q is not a host name or address", opts.Host)
 	}
 	return target{typ: typ, host: host, port: opts.Port}, nil
-}
-
-// checkName refuses what PolyScale would refuse, and names that could not
-// be told from an id.
-func checkName(name string) error {
-	switch {
-	case strings.TrimSpace(name) == "":
-		return clierr.Usagef("--name is required and must not be blank")
-	case utf8.RuneCountInString(name) > 255:
-		return clierr.Usagef("--name is longer than 255 characters")
-	case polyscale.IsID(name):
-		return clierr.Usagef("--name %q looks like a cache id; choose a name that does not", name)
-	}
-	for _, r := range name {
-		if r < 0x20 || r == 0x7f {
-			return clierr.Usagef("--name contains a control character")
-		}
-	}
-	return nil
 }
 
 func edgeHost(cfg *config.Config) (connstr.Edge, error) {

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -109,25 +108,8 @@ rest_token, read_only_rest_token).`,
 	return cmd
 }
 
-func checkName(name string) error {
-	switch {
-	case strings.TrimSpace(name) == "":
-		return clierr.Usagef("--name is required and must not be blank")
-	case utf8.RuneCountInString(name) > 255:
-		return clierr.Usagef("--name is longer than 255 characters")
-	case upstash.IsID(name):
-		return clierr.Usagef("--name %q looks like a database id; choose a name that does not", name)
-	}
-	for _, r := range name {
-		if r < 0x20 || r == 0x7f {
-			return clierr.Usagef("--name contains a control character")
-		}
-	}
-	return nil
-}
-
 func runCreate(ctx context.Context, f *cmdutil.Factory, opts *CreateOptions) error {
-	if err := checkName(opts.Name); err != nil {
+	if err := cmdutil.CheckName(opts.Name, "database id"); err != nil {
 		return err
 	}
 	if opts.Region == "" {
