@@ -20,7 +20,6 @@
 package oauth
 
 import (
-	"bufio"
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
@@ -75,9 +74,9 @@ type Config struct {
 	Stderr io.Writer
 
 	// PasteInput is read, line by line, for a pasted redirect URL (or
-	// "code state") while the listener waits. A goroutine keeps reading it
-	// until the next line or EOF, even after Login returns. Default (nil):
-	// no paste path.
+	// "code state") while the listener waits. With a *Terminal, reading
+	// stops when Login returns and later lines stay for the caller; any
+	// other reader is wrapped in one. Default (nil): no paste path.
 	PasteInput io.Reader
 
 	// Issuer is the authorization server's issuer identifier. A callback
@@ -220,6 +219,8 @@ func Login(ctx context.Context, cfg Config) (*oauth2.Token, error) {
 
 	fmt.Fprintf(stderr, "Open this URL in your browser to connect %s:\n  %s\n", provider, authURL)
 
+	pasteCtx, stopPaste := context.WithCancel(context.Background())
+	defer stopPaste() // the paste reader takes no line typed after Login
 	pasting := false
 	startPaste := func() {
 		if pasting || cfg.PasteInput == nil {
@@ -228,7 +229,11 @@ func Login(ctx context.Context, cfg Config) (*oauth2.Token, error) {
 		pasting = true
 		fmt.Fprintf(stderr, "If the browser is on another machine, approve there, then paste here the full address "+
 			"the browser landed on (%s?code=...&state=..., even if the page did not load) and press Enter:\n", redirect.example)
-		go readPastes(cfg.PasteInput, w, stderr)
+		term, ok := cfg.PasteInput.(*Terminal)
+		if !ok {
+			term = NewTerminal(cfg.PasteInput)
+		}
+		go readPastes(pasteCtx, term, w, stderr)
 	}
 
 	var browserFailed chan error
@@ -419,14 +424,19 @@ func clean(s string, max int) string {
 	return s
 }
 
-// readPastes reads lines until one ends the login or the input ends.
-func readPastes(in io.Reader, w *waiter, stderr *lockedWriter) {
-	sc := bufio.NewScanner(in)
-	for sc.Scan() {
-		if w.used.Load() {
+// readPastes reads lines until one ends the login, the input ends, or
+// Login returns (ctx).
+func readPastes(ctx context.Context, term *Terminal, w *waiter, stderr *lockedWriter) {
+	for {
+		raw, ok := term.Next(ctx)
+		if !ok {
 			return
 		}
-		line := strings.TrimSpace(sc.Text())
+		if ctx.Err() != nil || w.used.Load() {
+			term.unread(raw) // the login is over: the line is the caller's
+			return
+		}
+		line := strings.TrimSpace(raw)
 		if line == "" {
 			continue
 		}

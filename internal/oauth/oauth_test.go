@@ -464,3 +464,35 @@ func TestCheckRedirect(t *testing.T) {
 		t.Error("a redirect URL off loopback was accepted")
 	}
 }
+
+// After a login that took the browser's redirect while the paste path was
+// listening, the next line typed at the terminal goes to the caller's next
+// prompt, not to the paste reader of a login that has ended.
+func TestALineTypedAfterTheLoginIsNotLost(t *testing.T) {
+	e := newEnv(t)
+	stderr := newRecorder()
+	in, typeLine := pipe(t)
+	term := oauth.NewTerminal(in)
+	cfg := e.config("polyscale", stderr)
+	cfg.NoBrowser = true
+	cfg.OpenBrowser = neverOpen(t)
+	cfg.PasteInput = term
+
+	done := loginAsync(context.Background(), cfg)
+	landed := redirectedTo(t, stderr.authorizeURL(t))
+	resp, err := http.Get(landed.String()) // the browser reaches the listener after all
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if r := wait(t, done); r.err != nil {
+		t.Fatalf("Login: %v", r.err)
+	}
+
+	go typeLine("dev@example.com")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if line, ok := term.Next(ctx); !ok || line != "dev@example.com" {
+		t.Errorf("next line = %q (%v), want the email typed after the login", line, ok)
+	}
+}

@@ -7,7 +7,6 @@
 package auth
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -163,8 +162,12 @@ func runConnect(ctx context.Context, f *cmdutil.Factory, opts *ConnectOptions) e
 		NoBrowser:    opts.NoBrowser || !usable,
 		Stderr:       ios.ErrOut,
 	}
+	var term *oauth.Terminal
 	if ios.IsStdinTTY() {
-		lc.PasteInput = ios.In
+		// One reader of the terminal for the paste path and the email
+		// prompt, so no typed line is lost between them.
+		term = oauth.NewTerminal(ios.In)
+		lc.PasteInput = term
 	}
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, f.HTTPClient())
 	tok, err := oauth.Login(ctx, lc)
@@ -186,7 +189,7 @@ func runConnect(ctx context.Context, f *cmdutil.Factory, opts *ConnectOptions) e
 	}
 	var mintErr error
 	if opts.Provider == upstash.Name {
-		mintErr = finishUpstash(ctx, f, cfg, opts, tok, rec)
+		mintErr = finishUpstash(ctx, f, cfg, opts, tok, rec, term)
 	}
 	src, err := store.Replace(ctx, rec)
 	if err != nil {
@@ -216,7 +219,7 @@ func runConnect(ctx context.Context, f *cmdutil.Factory, opts *ConnectOptions) e
 // finishUpstash learns the account email and mints the Developer API key.
 // The record is saved whatever happens here, so that a login is never
 // thrown away; the error says what is missing.
-func finishUpstash(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, opts *ConnectOptions, tok *oauth2.Token, rec *credentials.Record) error {
+func finishUpstash(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, opts *ConnectOptions, tok *oauth2.Token, rec *credentials.Record, term *oauth.Terminal) error {
 	hc := f.HTTPClient()
 	email := upstash.EmailFromIDToken(tok)
 	if email == "" {
@@ -227,9 +230,9 @@ func finishUpstash(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, 
 	if email == "" {
 		email = opts.Email
 	}
-	if email == "" && f.IOStreams.IsStdinTTY() && !cfg.Bool(config.NoInput) {
+	if email == "" && term != nil && !cfg.Bool(config.NoInput) {
 		fmt.Fprint(f.IOStreams.ErrOut, "Upstash did not say which account this is. Your Upstash email: ")
-		line, _ := bufio.NewReader(f.IOStreams.In).ReadString('\n')
+		line, _ := term.Next(ctx)
 		email = strings.TrimSpace(line)
 	}
 	rec.Account = email
