@@ -131,6 +131,10 @@ func (r *Resolver) refreshed(provider, profile string, read func(*credentials.St
 	return fromRecord(rec, src), nil
 }
 
+// refreshTimeout bounds one refresh grant (credentials waits 30 s for the
+// lock another process holds while it refreshes).
+const refreshTimeout = 20 * time.Second
+
 // Refresher redeems a refresh token at the provider's token endpoint,
 // once: x/oauth2 with an explicit AuthStyle does not retry.
 func (r *Resolver) Refresher(provider string) (credentials.Refresher, error) {
@@ -149,6 +153,10 @@ func (r *Resolver) Refresher(provider string) (credentials.Refresher, error) {
 	}
 	hc := r.HTTPClient()
 	return func(ctx context.Context, refreshToken string) (*oauth2.Token, error) {
+		// Shorter than the time other processes wait for the refresh lock,
+		// so that a slow token endpoint fails this refresh, not theirs.
+		ctx, cancel := context.WithTimeout(ctx, refreshTimeout)
+		defer cancel()
 		ctx = context.WithValue(ctx, oauth2.HTTPClient, hc)
 		return oc.TokenSource(ctx, &oauth2.Token{RefreshToken: refreshToken, Expiry: time.Unix(1, 0)}).Token()
 	}, nil

@@ -8,20 +8,14 @@ import (
 
 	"github.com/cachelink/cachelink/internal/clierr"
 	"github.com/cachelink/cachelink/internal/config"
+	"github.com/cachelink/cachelink/internal/safetext"
 	"github.com/cachelink/cachelink/internal/uuid"
 )
 
 // OneLine keeps a provider's text on one line, free of tabs and terminal
 // escapes, so tables and tab-separated output stay aligned and nothing a
 // server sends can drive the terminal.
-func OneLine(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)
-}
+func OneLine(s string) string { return safetext.Line(s, 0) }
 
 // ReadAnswer reads one line typed at the terminal (at most 1 KiB), for
 // confirmations. It reads byte by byte so nothing after the line is

@@ -12,6 +12,7 @@ import (
 
 	"github.com/cachelink/cachelink/internal/clierr"
 	"github.com/cachelink/cachelink/internal/httpx"
+	"github.com/cachelink/cachelink/internal/safetext"
 	"github.com/cachelink/cachelink/internal/uuid"
 )
 
@@ -108,9 +109,9 @@ func apiError(method string, status int, body []byte) error {
 		Message    string `json:"message"`
 	}
 	_ = json.Unmarshal(body, &e)
-	ae := &APIError{Status: status, Code: e.Code, Message: clean(e.Message)}
+	ae := &APIError{Status: status, Code: e.Code, Message: safetext.Line(e.Message, 500)}
 	if ae.Message == "" {
-		ae.Message = clean(e.Error)
+		ae.Message = safetext.Line(e.Error, 500)
 	}
 	switch {
 	case status == http.StatusUnauthorized:
@@ -134,20 +135,6 @@ func apiError(method string, status int, body []byte) error {
 		return clierr.Wrap(clierr.Unreachable, err).WithHint("PolyScale kept failing; try again later.")
 	}
 	return clierr.Wrap(clierr.General, ae)
-}
-
-// clean removes control characters from the provider's text.
-func clean(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)
-	if len(s) > 500 {
-		s = s[:500] + "..."
-	}
-	return s
 }
 
 // ListCaches returns the caches of the workspace.

@@ -24,6 +24,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/cachelink/cachelink/internal/config"
+	"github.com/cachelink/cachelink/internal/safetext"
 )
 
 // Name is the provider's name on the command line; Title is for people.
@@ -230,14 +231,5 @@ func ErrorMessage(body []byte) string {
 	case json.Unmarshal(body, &str) == nil:
 		msg = str
 	}
-	msg = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, msg)
-	if len(msg) > 300 {
-		msg = msg[:300] + "..."
-	}
-	return msg
+	return safetext.Line(msg, 300)
 }
