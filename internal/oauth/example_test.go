@@ -30,7 +30,7 @@ func ExampleLogin() {
 		OpenBrowser:  open,
 		NoBrowser:    !usable,
 		Stderr:       os.Stderr,
-		PasteInput:   os.Stdin,
+		PasteInput:   oauth.NewTerminal(os.Stdin),
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -285,7 +285,7 @@ func wait(t *testing.T, ch <-chan result) result {
 	}
 }
 
-// pipe is Config.PasteInput: what the user types.
+// pipe is what the user types (Config.PasteInput reads it through a Terminal).
 func pipe(t *testing.T) (*io.PipeReader, func(line string)) {
 	pr, pw := io.Pipe()
 	t.Cleanup(func() { pw.Close() })

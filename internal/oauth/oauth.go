@@ -73,11 +73,11 @@ type Config struct {
 	// Default (nil): discarded.
 	Stderr io.Writer
 
-	// PasteInput is read, line by line, for a pasted redirect URL (or
-	// "code state") while the listener waits. With a *Terminal, reading
-	// stops when Login returns and later lines stay for the caller; any
-	// other reader is wrapped in one. Default (nil): no paste path.
-	PasteInput io.Reader
+	// PasteInput gives the lines typed at the terminal, read for a pasted
+	// redirect URL (or "code state") while the listener waits. Reading
+	// stops when Login returns; later lines stay for the caller's next
+	// prompt. Default (nil): no paste path.
+	PasteInput *Terminal
 
 	// Issuer is the authorization server's issuer identifier. A callback
 	// carrying an iss parameter (RFC 9207) that names another issuer is
@@ -229,11 +229,7 @@ func Login(ctx context.Context, cfg Config) (*oauth2.Token, error) {
 		pasting = true
 		fmt.Fprintf(stderr, "If the browser is on another machine, approve there, then paste here the full address "+
 			"the browser landed on (%s?code=...&state=..., even if the page did not load) and press Enter:\n", redirect.example)
-		term, ok := cfg.PasteInput.(*Terminal)
-		if !ok {
-			term = NewTerminal(cfg.PasteInput)
-		}
-		go readPastes(pasteCtx, term, w, stderr)
+		go readPastes(pasteCtx, cfg.PasteInput, w, stderr)
 	}
 
 	var browserFailed chan error

@@ -389,7 +389,7 @@ func TestPaste(t *testing.T) {
 			cfg := e.config(tc.provider, stderr)
 			cfg.NoBrowser = true
 			cfg.OpenBrowser = neverOpen(t)
-			cfg.PasteInput = in
+			cfg.PasteInput = oauth.NewTerminal(in)
 
 			done := loginAsync(context.Background(), cfg)
 			landed := redirectedTo(t, stderr.authorizeURL(t))
@@ -428,7 +428,7 @@ func TestBrowserFailureFallsBackToPaste(t *testing.T) {
 	in, typeLine := pipe(t)
 	cfg := e.config("polyscale", stderr)
 	cfg.OpenBrowser = func(string) error { return errors.New("xdg-open: no method available") }
-	cfg.PasteInput = in
+	cfg.PasteInput = oauth.NewTerminal(in)
 
 	done := loginAsync(context.Background(), cfg)
 	typeLine(redirectedTo(t, stderr.authorizeURL(t)).String())

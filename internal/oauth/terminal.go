@@ -25,10 +25,6 @@ func NewTerminal(in io.Reader) *Terminal {
 	return &Terminal{in: in, lines: make(chan string, 16)}
 }
 
-// Read makes a Terminal usable as Config.PasteInput; Login takes lines
-// through Next instead. It reports EOF.
-func (t *Terminal) Read([]byte) (int, error) { return 0, io.EOF }
-
 func (t *Terminal) start() {
 	t.once.Do(func() {
 		go func() {
