@@ -6,6 +6,7 @@ package cmdutil
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"sync"
@@ -75,6 +76,11 @@ type Factory struct {
 	// session, a display on Linux). Tests replace both.
 	OpenBrowser   func(url string) error
 	BrowserUsable func() bool
+
+	// Listen binds the login's loopback listeners; nil means net.Listen.
+	// Tests hand connect listeners they already hold, so no other process
+	// can take the port between choosing it and binding it.
+	Listen func(network, addr string) (net.Listener, error)
 
 	// Accounts resolves which credential a command uses.
 	Accounts *account.Resolver

@@ -161,6 +161,7 @@ func runConnect(ctx context.Context, f *cmdutil.Factory, opts *ConnectOptions) e
 		OpenBrowser:  f.Browser(),
 		NoBrowser:    opts.NoBrowser || !usable,
 		Stderr:       ios.ErrOut,
+		Listen:       f.Listen,
 	}
 	var term *oauth.Terminal
 	if ios.IsStdinTTY() {
