@@ -76,8 +76,3 @@ func trimV(v string) string {
 	}
 	return v
 }
-
-// UserAgent is the User-Agent header cachelink sends: "cachelink/<version>".
-func UserAgent() string {
-	return "cachelink/" + Current().Version
-}

@@ -51,9 +51,6 @@ func NotFoundf(format string, args ...any) *Error { return newf(NotFound, format
 // Authf reports missing or rejected credentials: exit 4.
 func Authf(format string, args ...any) *Error { return newf(Auth, format, args...) }
 
-// Unreachablef reports a provider that could not be reached: exit 5.
-func Unreachablef(format string, args ...any) *Error { return newf(Unreachable, format, args...) }
-
 // Errorf reports any other failure: exit 1.
 func Errorf(format string, args ...any) *Error { return newf(General, format, args...) }
 

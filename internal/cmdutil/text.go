@@ -1,6 +1,7 @@
 package cmdutil
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/cachelink/cachelink/internal/clierr"
 	"github.com/cachelink/cachelink/internal/config"
+	"github.com/cachelink/cachelink/internal/oauth"
 	"github.com/cachelink/cachelink/internal/safetext"
 	"github.com/cachelink/cachelink/internal/uuid"
 )
@@ -17,28 +19,16 @@ import (
 // server sends can drive the terminal.
 func OneLine(s string) string { return safetext.Line(s, 0) }
 
-// ReadAnswer reads one line typed at the terminal (at most 1 KiB), for
-// confirmations. It reads byte by byte so nothing after the line is
-// consumed.
+// ReadAnswer reads one line typed at the terminal (at most 1 KiB, the rest
+// left unread), for confirmations, and trims the spaces around it. It
+// reads with oauth.ReadLine, byte by byte, so nothing after the line is
+// consumed. An input that ends reads as an empty answer.
 func ReadAnswer(in io.Reader) (string, error) {
-	var b strings.Builder
-	buf := make([]byte, 1)
-	for b.Len() < 1024 {
-		n, err := in.Read(buf)
-		if n == 1 {
-			if buf[0] == '\n' {
-				break
-			}
-			b.WriteByte(buf[0])
-		}
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return "", err
-		}
+	line, err := oauth.ReadLine(in, 1024)
+	if err != nil && err != io.EOF && !errors.Is(err, oauth.ErrLineTooLong) {
+		return "", err
 	}
-	return strings.TrimSpace(b.String()), nil
+	return strings.TrimSpace(line), nil
 }
 
 // ConfirmDelete asks, on a terminal, to type name before something is

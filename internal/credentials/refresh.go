@@ -84,33 +84,6 @@ func (s *Store) ForceRefresh(ctx context.Context, provider, profile, rejectedAcc
 	})
 }
 
-// TokenSource returns an oauth2.TokenSource for HTTP clients (oauth2.NewClient
-// or oauth2.Transport). It caches the token in memory and, when that is
-// about to expire, calls Fresh with ctx, so refreshed tokens are stored and
-// the refresh is coordinated with other processes.
-func (s *Store) TokenSource(ctx context.Context, provider, profile string, refresh Refresher) oauth2.TokenSource {
-	return oauth2.ReuseTokenSource(nil, &storeTokenSource{ctx: ctx, s: s, provider: provider, profile: profile, refresh: refresh})
-}
-
-type storeTokenSource struct {
-	ctx               context.Context
-	s                 *Store
-	provider, profile string
-	refresh           Refresher
-}
-
-func (ts *storeTokenSource) Token() (*oauth2.Token, error) {
-	r, _, err := ts.s.Fresh(ts.ctx, ts.provider, ts.profile, ts.refresh)
-	if err != nil {
-		return nil, err
-	}
-	if r.AccessToken == "" {
-		return nil, fmt.Errorf("the stored %s credentials of profile %s have no access token; run `cachelink connect %s`",
-			ts.provider, ts.profile, ts.provider)
-	}
-	return &oauth2.Token{AccessToken: r.AccessToken, TokenType: "Bearer", Expiry: r.Expiry}, nil
-}
-
 // needsRefresh reports whether r's access token is missing or about to
 // expire (see ExpiryMargin), and r can be refreshed.
 func needsRefresh(r *Record) bool {

@@ -429,20 +429,19 @@ func TestForceRefreshWithoutARefreshTokenAsksToConnect(t *testing.T) {
 	}
 }
 
-func TestTokenSourceRefreshesThroughTheStore(t *testing.T) {
+func TestFreshRefreshesOnceThenUsesTheStoredToken(t *testing.T) {
 	s := newEnv(t).store(credentials.ModeFile, nil)
 	seed(t, s, "at-0", "rt-0", expired)
 	is := newIssuer("rt-0")
-	ts := s.TokenSource(context.Background(), "polyscale", "default", is.refresh)
 
 	for range 3 {
-		tok, err := ts.Token()
-		if err != nil || tok.AccessToken != "at-1" || tok.Type() != "Bearer" {
-			t.Fatalf("Token = %v, %v; want the Bearer at-1", tok != nil, err)
+		r, _, err := s.Fresh(context.Background(), "polyscale", "default", is.refresh)
+		if err != nil || r.AccessToken != "at-1" {
+			t.Fatalf("Fresh = %v, %v; want at-1", r != nil, err)
 		}
 	}
 	if calls := is.calls(); len(calls) != 1 {
-		t.Errorf("refresh calls %v, want one: the token source caches", calls)
+		t.Errorf("refresh calls %v, want one: the refreshed token is used until it is about to expire", calls)
 	}
 	if stored, _ := mustLoad(t, s); stored.RefreshToken != "rt-1" {
 		t.Errorf("stored refresh token %q, want the rotated rt-1", stored.RefreshToken)

@@ -11,12 +11,12 @@
 // provider: the caller passes an *oauth2.Config and the extra authorize
 // parameters.
 //
-// The rules it follows are those of /work/shared/security.md, "Loopback
-// login": bind 127.0.0.1 and [::1] before the browser opens, PKCE S256 with
-// a fresh verifier, a 32-byte state compared in constant time and used
-// once, 404 off the callback path, 400 for a wrong Host or state (the wait
-// goes on), a page with no code and no external resource, and one code
-// exchange that is never retried.
+// The rules it follows, which docs/authentication.md ("The login")
+// describes for users: bind 127.0.0.1 and [::1] before the browser opens,
+// PKCE S256 with a fresh verifier, a 32-byte state compared in constant
+// time and used once, 404 off the callback path, 400 for a wrong Host or
+// state (the wait goes on), a page with no code and no external resource,
+// and one code exchange that is never retried.
 package oauth
 
 import (
@@ -37,6 +37,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/cachelink/cachelink/internal/safetext"
 )
 
 // Config is one login. Only OAuth2 is required.
@@ -129,7 +131,7 @@ func (e *PortError) Unwrap() []error { return []error{ErrPortInUse, e.Err} }
 type ProviderError struct {
 	Provider    string // Config.ProviderName
 	Code        string // "access_denied", "invalid_scope", ...
-	Description string // error_description, control characters removed
+	Description string // error_description, made printable (safetext.Strip)
 }
 
 func (e *ProviderError) Error() string {
@@ -397,27 +399,12 @@ func (w *waiter) judge(q url.Values) (verdict, string) {
 		return finished, "This login has already finished. You can close this window."
 	}
 	if errCode != "" {
-		pe := &ProviderError{Provider: w.provider, Code: clean(errCode, 64), Description: clean(q.Get("error_description"), 300)}
+		pe := &ProviderError{Provider: w.provider, Code: safetext.Strip(errCode, 64), Description: safetext.Strip(q.Get("error_description"), 300)}
 		w.result <- outcome{err: pe}
 		return refused, pe.Error()
 	}
 	w.result <- outcome{code: code}
 	return accepted, ""
-}
-
-// clean removes control characters (terminal escapes) from text the
-// provider sent through the browser and bounds its length.
-func clean(s string, max int) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return -1
-		}
-		return r
-	}, s)
-	if len(s) > max {
-		s = s[:max] + "..."
-	}
-	return s
 }
 
 // readPastes reads lines until one ends the login, the input ends, or

@@ -1,8 +1,8 @@
 package oauth
 
 import (
-	"bufio"
 	"context"
+	"errors"
 	"io"
 	"sync"
 )
@@ -25,14 +25,23 @@ func NewTerminal(in io.Reader) *Terminal {
 	return &Terminal{in: in, lines: make(chan string, 16)}
 }
 
+// maxLine bounds a line a Terminal reads (a pasted address is far
+// shorter); a longer one ends the input.
+const maxLine = 64 << 10
+
 func (t *Terminal) start() {
 	t.once.Do(func() {
 		go func() {
-			sc := bufio.NewScanner(t.in)
-			for sc.Scan() {
-				t.lines <- sc.Text()
+			defer close(t.lines)
+			for {
+				line, err := ReadLine(t.in, maxLine)
+				if err == nil || (line != "" && !errors.Is(err, ErrLineTooLong)) {
+					t.lines <- line
+				}
+				if err != nil {
+					return
+				}
 			}
-			close(t.lines)
 		}()
 	})
 }
@@ -66,4 +75,46 @@ func (t *Terminal) unread(line string) {
 	t.mu.Lock()
 	t.pending = append([]string{line}, t.pending...)
 	t.mu.Unlock()
+}
+
+// ErrLineTooLong is returned by ReadLine when a line is longer than asked.
+var ErrLineTooLong = errors.New("line too long")
+
+// ReadLine reads one line typed at a terminal, a byte at a time so that
+// nothing after the line is consumed, and returns it without its "\n" or
+// "\r\n". A last line without a newline is returned with a nil error;
+// io.EOF means the input ended before the line began. When max > 0 and max
+// bytes came without a newline, it returns them with ErrLineTooLong and
+// leaves the rest of the line unread. On another read error it returns what
+// it read and the error.
+func ReadLine(in io.Reader, max int) (string, error) {
+	var line []byte
+	buf := make([]byte, 1)
+	read := false // a byte came, so the input did not end before the line
+	for {
+		if max > 0 && len(line) >= max {
+			return string(line), ErrLineTooLong
+		}
+		n, err := in.Read(buf)
+		if n == 1 {
+			read = true
+			if buf[0] == '\n' {
+				return string(dropCR(line)), nil
+			}
+			line = append(line, buf[0])
+		}
+		if err == io.EOF && read {
+			return string(dropCR(line)), nil
+		}
+		if err != nil {
+			return string(line), err
+		}
+	}
+}
+
+func dropCR(b []byte) []byte {
+	if len(b) > 0 && b[len(b)-1] == '\r' {
+		return b[:len(b)-1]
+	}
+	return b
 }
