@@ -1,6 +1,7 @@
 // Package output writes results to stdout in the forms scripts rely on.
 // JSON keys are stable snake_case; on a terminal JSON is indented for
-// reading, in a pipe it is one compact line.
+// reading, in a pipe it is one compact line. Print writes a list (Table) or
+// one resource (Detail) as text or JSON, whichever was asked for.
 package output
 
 import (
