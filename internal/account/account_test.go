@@ -1,7 +1,7 @@
 package account_test
 
 import (
-	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -11,17 +11,39 @@ import (
 	"github.com/cachelink/cachelink/internal/account"
 	"github.com/cachelink/cachelink/internal/app"
 	"github.com/cachelink/cachelink/internal/clierr"
+	"github.com/cachelink/cachelink/internal/cmd/factory"
 	"github.com/cachelink/cachelink/internal/cmdtest"
 	"github.com/cachelink/cachelink/internal/cmdutil"
+	"github.com/cachelink/cachelink/internal/httpx"
 	"github.com/cachelink/cachelink/internal/iostreams"
+	"github.com/cachelink/cachelink/internal/polyscale"
+	"github.com/cachelink/cachelink/internal/provider"
+	"github.com/cachelink/cachelink/internal/registry"
 )
 
-// factory is what a command gets, on the test's keychain.
-func factory(e *cmdtest.Env) *cmdutil.Factory {
+// newFactory is what a command gets, on the test's keychain.
+func newFactory(e *cmdtest.Env) *cmdutil.Factory {
 	ios, _, _, _ := iostreams.Test()
-	f := cmdutil.New(ios, nil)
+	f := factory.New(ios, nil, registry.Providers())
 	f.Keyring = e.Keyring
 	return f
+}
+
+// call sends GET url through the provider's account.Transport for the
+// default profile, with base below it (nil: http.DefaultTransport), and
+// returns the transport's own errors as the API clients see them.
+func call(f *cmdutil.Factory, p provider.Provider, url string, base http.RoundTripper) (*http.Response, error) {
+	hc := &http.Client{Transport: &account.Transport{Resolver: f.Accounts, Provider: p, Profile: "default", Base: base}}
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := hc.Do(req)
+	var ce *httpx.CredentialError
+	if errors.As(err, &ce) {
+		return nil, ce.Err
+	}
+	return resp, err
 }
 
 // api answers 401 to the tokens in revoked and 200 to any other.
@@ -43,14 +65,6 @@ func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-func send(url string) func(*account.Credential) (*http.Response, error) {
-	return func(c *account.Credential) (*http.Response, error) {
-		req, _ := http.NewRequest(http.MethodGet, url, nil)
-		req.Header.Set("Authorization", "Bearer "+c.Token)
-		return http.DefaultClient.Do(req)
-	}
-}
-
 func TestA401ForcesOneRefreshAndOneRetry(t *testing.T) {
 	e := cmdtest.New(t, cmdtest.Options{})
 	e.MustRun(t, "connect", "polyscale")
@@ -59,8 +73,7 @@ func TestA401ForcesOneRefreshAndOneRetry(t *testing.T) {
 	srv := httptest.NewServer(a)
 	defer srv.Close()
 
-	f := factory(e)
-	resp, err := f.Accounts.Call(context.Background(), "polyscale", "default", send(srv.URL))
+	resp, err := call(newFactory(e), polyscale.Provider, srv.URL, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +102,7 @@ func TestASecond401MeansConnectAgain(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	_, err := factory(e).Accounts.Call(context.Background(), "polyscale", "default", send(srv.URL))
+	_, err := call(newFactory(e), polyscale.Provider, srv.URL, nil)
 	if clierr.KindOf(err) != clierr.Auth || !strings.Contains(clierr.HintOf(err), "cachelink connect polyscale") {
 		t.Errorf("err = %v (hint %q), want exit 4 asking to connect", err, clierr.HintOf(err))
 	}
@@ -107,7 +120,7 @@ func TestA401ToAnEnvironmentKeyIsNotRetried(t *testing.T) {
 	a := &api{revoked: map[string]bool{"bad-key": true}}
 	srv := httptest.NewServer(a)
 	defer srv.Close()
-	_, err := factory(e).Accounts.Call(context.Background(), "polyscale", "default", send(srv.URL))
+	_, err := call(newFactory(e), polyscale.Provider, srv.URL, nil)
 	if app.ExitCode(err) != 4 || !strings.Contains(err.Error(), "POLYSCALE_API_KEY") {
 		t.Errorf("err = %v, want exit 4 naming POLYSCALE_API_KEY", err)
 	}

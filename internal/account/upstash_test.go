@@ -1,7 +1,7 @@
 package account_test
 
 // Upstash's credentials: the CI pair UPSTASH_EMAIL + UPSTASH_API_KEY (both
-// or neither), and Resolver.Call with a stored login, which replaces a
+// or neither), and account.Transport with a stored login, which replaces a
 // Developer API key Upstash rejects by minting a new one with the stored
 // OAuth login, once, under a cross-process lock.
 
@@ -21,6 +21,7 @@ import (
 	"github.com/cachelink/cachelink/internal/app"
 	"github.com/cachelink/cachelink/internal/clierr"
 	"github.com/cachelink/cachelink/internal/cmdtest"
+	"github.com/cachelink/cachelink/internal/cmdutil"
 	"github.com/cachelink/cachelink/internal/credentials"
 	"github.com/cachelink/cachelink/internal/upstash"
 )
@@ -41,7 +42,7 @@ func TestUpstashEnvPairIsBothOrNeither(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			env := map[string]string{"UPSTASH_EMAIL": tt.email, "UPSTASH_API_KEY": tt.key}
 			r := &account.Resolver{Getenv: func(k string) string { return env[k] }}
-			c, err := r.Env(upstash.Name)
+			c, err := r.Env(upstash.Provider)
 			switch {
 			case tt.usage != "":
 				if c != nil || clierr.KindOf(err) != clierr.Usage || app.ExitCode(err) != 2 || err.Error() != tt.usage {
@@ -51,7 +52,7 @@ func TestUpstashEnvPairIsBothOrNeither(t *testing.T) {
 					t.Error("the error shows the key")
 				}
 			case tt.want:
-				if err != nil || c == nil || c.Source != credentials.SourceEnv || c.Account != tt.email || c.APIKey != tt.key ||
+				if err != nil || c == nil || c.Source != credentials.SourceEnv || c.Account != tt.email || c.Secret != tt.key ||
 					strings.Join(c.EnvVars, ",") != "UPSTASH_EMAIL,UPSTASH_API_KEY" || c.Record != nil {
 					t.Errorf("Env = %+v, %v", c, err)
 				}
@@ -64,22 +65,25 @@ func TestUpstashEnvPairIsBothOrNeither(t *testing.T) {
 	}
 }
 
-// basicRecorder sends GET /v2/redis/databases with the credential's Basic
-// auth to url and records the keys it sent.
+// basicRecorder is the transport below account.Transport: it records the
+// key of each request's Basic auth, then sends it.
 type basicRecorder struct {
 	mu   sync.Mutex
 	keys []string
 }
 
-func (b *basicRecorder) send(url string) func(*account.Credential) (*http.Response, error) {
-	return func(c *account.Credential) (*http.Response, error) {
-		b.mu.Lock()
-		b.keys = append(b.keys, c.APIKey)
-		b.mu.Unlock()
-		req, _ := http.NewRequest(http.MethodGet, url+"/v2/redis/databases", nil)
-		req.SetBasicAuth(c.Account, c.APIKey)
-		return http.DefaultClient.Do(req)
-	}
+func (b *basicRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	_, key, _ := req.BasicAuth()
+	b.mu.Lock()
+	b.keys = append(b.keys, key)
+	b.mu.Unlock()
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+// call sends GET /v2/redis/databases to url with the default profile's
+// Upstash credential.
+func (b *basicRecorder) call(f *cmdutil.Factory, url string) (*http.Response, error) {
+	return call(f, upstash.Provider, url+"/v2/redis/databases", b)
 }
 
 func (b *basicRecorder) sent() []string {
@@ -94,7 +98,7 @@ func TestARejectedUpstashKeyIsMintedAgainOnceAndRetried(t *testing.T) {
 	rejected := e.RejectUpstashKey(t, "default")
 	rec := &basicRecorder{}
 
-	resp, err := factory(e).Accounts.Call(context.Background(), upstash.Name, "default", rec.send(e.Server.URL))
+	resp, err := rec.call(newFactory(e), e.Server.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +117,7 @@ func TestARejectedUpstashKeyIsMintedAgainOnceAndRetried(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if stored.APIKey != sent[1] || !strings.HasPrefix(stored.APIKeyName, "cachelink_API_KEY_") || stored.RefreshToken == "" {
+	if key, name := upstash.StoredKey(stored); key != sent[1] || !strings.HasPrefix(name, "cachelink_API_KEY_") || stored.RefreshToken == "" {
 		t.Error("the new key (and its name) was not stored with the login")
 	}
 	if e.Sandbox.Counters.Refreshes.Load() != 0 {
@@ -135,7 +139,7 @@ func TestASecond401AfterTheNewKeyIsExit4WithTheAccountHint(t *testing.T) {
 	defer srv.Close()
 	rec := &basicRecorder{}
 
-	_, err := factory(e).Accounts.Call(context.Background(), upstash.Name, "default", rec.send(srv.URL))
+	_, err := rec.call(newFactory(e), srv.URL)
 	if app.ExitCode(err) != 4 || !strings.Contains(clierr.HintOf(err), "Vercel or Fly.io") {
 		t.Errorf("err = %v (hint %q), want exit 4 with the Vercel/Fly.io hint", err, clierr.HintOf(err))
 	}
@@ -155,7 +159,7 @@ func TestARejectedUpstashEnvKeyIsNotReplaced(t *testing.T) {
 	t.Setenv("UPSTASH_API_KEY", "wrong-key-SENTINEL")
 	rec := &basicRecorder{}
 
-	_, err := factory(e).Accounts.Call(context.Background(), upstash.Name, "default", rec.send(e.Server.URL))
+	_, err := rec.call(newFactory(e), e.Server.URL)
 	if app.ExitCode(err) != 4 || !strings.Contains(err.Error(), "UPSTASH_EMAIL and UPSTASH_API_KEY") ||
 		!strings.Contains(clierr.HintOf(err), "Vercel or Fly.io") || strings.Contains(err.Error()+clierr.HintOf(err), "wrong-key-SENTINEL") {
 		t.Errorf("err = %v (hint %q), want exit 4 naming the env vars, not the key", err, clierr.HintOf(err))
@@ -179,12 +183,14 @@ func TestAStoredLoginWithoutARefreshTokenIsNotReplaced(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.APIKey, r.RefreshToken = "deleted-in-the-console", ""
+	_, name := upstash.StoredKey(r)
+	upstash.SetStoredKey(r, "deleted-in-the-console", name)
+	r.RefreshToken = ""
 	if _, err := s.Save(r); err != nil {
 		t.Fatal(err)
 	}
 	rec := &basicRecorder{}
-	_, err = factory(e).Accounts.Call(context.Background(), upstash.Name, "default", rec.send(e.Server.URL))
+	_, err = rec.call(newFactory(e), e.Server.URL)
 	if app.ExitCode(err) != 4 {
 		t.Errorf("err = %v, want exit 4", err)
 	}
@@ -214,7 +220,7 @@ func TestParallelCallsMintOneUpstashKey(t *testing.T) {
 	// separate processes would.
 	errs := make([]error, n)
 	call := func(i int) {
-		resp, err := factory(e).Accounts.Call(context.Background(), upstash.Name, "default", rec.send(e.Server.URL))
+		resp, err := rec.call(newFactory(e), e.Server.URL)
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode != http.StatusOK {
@@ -264,7 +270,7 @@ func TestAtTheKeyLimitTheErrorSaysWhatToDo(t *testing.T) {
 	e.RejectUpstashKey(t, "default")
 	rec := &basicRecorder{}
 
-	_, err = factory(e).Accounts.Call(context.Background(), upstash.Name, "default", rec.send(e.Server.URL))
+	_, err = rec.call(newFactory(e), e.Server.URL)
 	if !errors.Is(err, upstash.ErrKeyLimit) || app.ExitCode(err) != 4 {
 		t.Fatalf("err = %v, want exit 4 wrapping ErrKeyLimit", err)
 	}
@@ -298,7 +304,7 @@ func TestANewKeyIsMintedWhenItsNameIsTaken(t *testing.T) {
 		}
 	}
 	rec := &basicRecorder{}
-	resp, err := factory(e).Accounts.Call(context.Background(), upstash.Name, "default", rec.send(e.Server.URL))
+	resp, err := rec.call(newFactory(e), e.Server.URL)
 	if err != nil {
 		t.Fatalf("err = %v, want a new key under another name", err)
 	}

@@ -16,10 +16,12 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/cachelink/cachelink/internal/clierr"
+	"github.com/cachelink/cachelink/internal/cmd/factory"
 	"github.com/cachelink/cachelink/internal/cmd/root"
 	"github.com/cachelink/cachelink/internal/cmdutil"
 	"github.com/cachelink/cachelink/internal/config"
 	"github.com/cachelink/cachelink/internal/iostreams"
+	"github.com/cachelink/cachelink/internal/registry"
 )
 
 // Exit codes, as documented in docs/exit-codes.md.
@@ -50,7 +52,7 @@ func Run(ctx context.Context, ios *iostreams.IOStreams, args []string) int {
 // built: tests put a fake keychain or browser there.
 func RunWith(ctx context.Context, ios *iostreams.IOStreams, args []string, configure func(*cmdutil.Factory)) int {
 	var rootCmd *cobra.Command
-	f := cmdutil.New(ios, func() *pflag.FlagSet { return rootCmd.PersistentFlags() })
+	f := factory.New(ios, func() *pflag.FlagSet { return rootCmd.PersistentFlags() }, registry.Providers())
 	if configure != nil {
 		configure(f)
 	}

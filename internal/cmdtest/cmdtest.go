@@ -1,6 +1,7 @@
 // Package cmdtest runs cachelink commands in-process against the sandbox,
 // for the tests of every command package: one call gives a sandbox on
-// loopback whose OAuth clients redirect to a free port, the environment
+// loopback whose OAuth clients redirect to a port the Env holds (so no
+// other test binary can take it before connect listens), the environment
 // that points cachelink at it, an in-memory keychain, and a browser that
 // follows redirects like a person clicking Approve. Only tests import it.
 package cmdtest
@@ -14,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -34,7 +36,7 @@ type Env struct {
 	T         testing.TB
 	Sandbox   *sandbox.Sandbox
 	Server    *httptest.Server
-	Port      string // the loopback port the OAuth clients redirect to
+	Port      string // the loopback port the OAuth clients redirect to (held: see ReleasePort)
 	ConfigDir string
 	Keyring   *Keyring // nil with Options.SystemKeyring
 
@@ -47,6 +49,8 @@ type Env struct {
 	// Retry is the API retry policy; the default waits at most 50 ms, so
 	// retry tests run fast (Retry-After is still honoured).
 	Retry httpx.Retry
+
+	held *heldPort // Port, bound on 127.0.0.1 and [::1] until the test ends
 }
 
 // Options adjust New.
@@ -64,13 +68,16 @@ type Options struct {
 // (t.Setenv, so tests using it cannot run in parallel).
 func New(t testing.TB, opts Options) *Env {
 	t.Helper()
-	e := &Env{T: t, Port: FreePort(t), ConfigDir: t.TempDir(), Keyring: NewKeyring(), BrowserUsable: true,
+	e := &Env{T: t, ConfigDir: t.TempDir(), Keyring: NewKeyring(), BrowserUsable: true,
 		Retry: httpx.Retry{BaseDelay: 10 * time.Millisecond, MaxDelay: 50 * time.Millisecond}}
+	e.Port, e.held = holdPort(t)
 	so := opts.Sandbox
 	so.AutoApprove = !opts.Consent
 	so.Clients = sandbox.DefaultClients()
 	for i := range so.Clients {
-		so.Clients[i].RedirectURIs = []string{e.RedirectURL(so.Clients[i].Provider)}
+		for j, uri := range so.Clients[i].RedirectURIs {
+			so.Clients[i].RedirectURIs[j] = onPort(uri, e.Port)
+		}
 	}
 	sb, err := sandbox.New(so)
 	if err != nil {
@@ -98,14 +105,26 @@ func New(t testing.TB, opts Options) *Env {
 	return e
 }
 
-// RedirectURL is the redirect URI registered for provider: PolyScale's has
-// a callback path, Upstash's is the bare origin (as the real services).
-func (e *Env) RedirectURL(provider string) string {
-	if provider == "upstash" {
-		return "http://localhost:" + e.Port
+// onPort is a redirect URI moved to port: the path stays what the
+// provider registers (PolyScale's /callback, Upstash's bare origin).
+func onPort(uri, port string) string {
+	u, err := url.Parse(uri)
+	if err != nil {
+		panic(err) // the sandbox's own defaults
 	}
-	return "http://localhost:" + e.Port + "/callback"
+	u.Host = net.JoinHostPort(u.Hostname(), port)
+	return u.String()
 }
+
+// ReleasePort closes the listeners the Env holds on Port, for a test that
+// needs the port really free: to take it as another program would, or for
+// doctor to probe it. From then on connect binds the port itself, and
+// another test binary may take it first.
+func (e *Env) ReleasePort() { e.held.release() }
+
+// LoginListening reports whether a login still listens on Port: connect
+// got a listener and has not closed it.
+func (e *Env) LoginListening() bool { return e.held.leased() }
 
 // Follow is the default browser: it GETs the URL and follows every
 // redirect, ending on cachelink's loopback listener.
@@ -201,6 +220,7 @@ func (e *Env) RunWith(opts RunOptions, args ...string) Result {
 		}
 		f.BrowserUsable = func() bool { return e.BrowserUsable }
 		f.Retry = e.Retry
+		f.Listen = e.held.listen
 	})
 	return Result{Code: code, Stdout: out.String(), Stderr: errOut.String()}
 }
@@ -233,7 +253,9 @@ func (l *lineWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// FreePort returns a port free on both 127.0.0.1 and [::1] right now.
+// FreePort returns a port free on both 127.0.0.1 and [::1] right now, for
+// an address where nothing listens; another program may take it at any
+// time. The Env's own Port is held instead (see ReleasePort).
 func FreePort(t testing.TB) string {
 	t.Helper()
 	for range 20 {

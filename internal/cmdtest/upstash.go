@@ -96,11 +96,12 @@ func (e *Env) RejectUpstashKey(t testing.TB, profile string) string {
 		t.Fatal(err)
 	}
 	rejected := "deleted-in-the-console-" + strconv.FormatInt(time.Now().UnixNano(), 36)
-	rec.APIKey = rejected
+	_, name := upstash.StoredKey(rec)
+	upstash.SetStoredKey(rec, rejected, name)
 	if _, err := s.Save(rec); err != nil {
 		t.Fatal(err)
 	}
-	WaitPastKeyName(t, rec.APIKeyName)
+	WaitPastKeyName(t, name)
 	return rejected
 }
 

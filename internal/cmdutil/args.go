@@ -6,16 +6,16 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cachelink/cachelink/internal/clierr"
+	"github.com/cachelink/cachelink/internal/provider"
 )
 
-// ProviderArg checks a <provider> argument against the known providers.
-func (f *Factory) ProviderArg(name string) error {
-	for _, p := range f.Providers {
-		if p == name {
-			return nil
-		}
+// Provider returns the registered provider of that name, or a usage error
+// listing the known ones.
+func (f *Factory) Provider(name string) (provider.Provider, error) {
+	if p := provider.Find(f.Providers(), name); p != nil {
+		return p, nil
 	}
-	return clierr.Usagef("unknown provider %q; choose one of: %s", name, strings.Join(f.Providers, ", "))
+	return nil, clierr.Usagef("unknown provider %q; choose one of: %s", name, strings.Join(f.ProviderNames(), ", "))
 }
 
 // ProviderArgs accepts exactly one argument naming a provider, or, with
@@ -26,11 +26,12 @@ func (f *Factory) ProviderArgs(optional bool) cobra.PositionalArgs {
 		case len(args) == 0 && optional:
 			return nil
 		case len(args) == 0:
-			return clierr.Usagef("%s needs a provider: %s", cmd.CommandPath(), strings.Join(f.Providers, " or "))
+			return clierr.Usagef("%s needs a provider: %s", cmd.CommandPath(), strings.Join(f.ProviderNames(), " or "))
 		case len(args) > 1:
 			return clierr.Usagef("%s takes one provider, got %d arguments", cmd.CommandPath(), len(args))
 		}
-		return f.ProviderArg(args[0])
+		_, err := f.Provider(args[0])
+		return err
 	}
 }
 
@@ -41,9 +42,9 @@ func (f *Factory) ProviderParent(cmd *cobra.Command) {
 	cmd.Args = cobra.ArbitraryArgs
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if len(args) == 0 {
-			return clierr.Usagef("%s needs a provider: %s", cmd.CommandPath(), strings.Join(f.Providers, " or "))
+			return clierr.Usagef("%s needs a provider: %s", cmd.CommandPath(), strings.Join(f.ProviderNames(), " or "))
 		}
-		if err := f.ProviderArg(args[0]); err != nil {
+		if _, err := f.Provider(args[0]); err != nil {
 			return err
 		}
 		return clierr.Usagef("%s %s: unexpected arguments", cmd.CommandPath(), args[0])

@@ -1,17 +1,14 @@
 // Package cmdutil holds what every command shares: the Factory that hands
 // out dependencies lazily (so `--help` never reads the config file or touches
-// the keychain), the global options, and helpers for arguments and flags.
+// the keychain), the global options, the registered providers, and helpers
+// for arguments and flags. The Factory is built in internal/cmd/factory.
 package cmdutil
 
 import (
-	"context"
-	"fmt"
 	"net"
 	"net/http"
-	"os"
-	"sync"
 
-	"github.com/spf13/pflag"
+	"github.com/spf13/cobra"
 
 	"github.com/cachelink/cachelink/internal/account"
 	"github.com/cachelink/cachelink/internal/build"
@@ -19,9 +16,7 @@ import (
 	"github.com/cachelink/cachelink/internal/credentials"
 	"github.com/cachelink/cachelink/internal/httpx"
 	"github.com/cachelink/cachelink/internal/iostreams"
-	"github.com/cachelink/cachelink/internal/oauth"
-	"github.com/cachelink/cachelink/internal/polyscale"
-	"github.com/cachelink/cachelink/internal/upstash"
+	"github.com/cachelink/cachelink/internal/provider"
 )
 
 // Globals are the values of the global flags, filled in when argv is parsed.
@@ -36,6 +31,26 @@ type Globals struct {
 // JSON reports whether -o json was asked for.
 func (g *Globals) JSON() bool { return g.Output == "json" }
 
+// Registration is one provider and the commands it contributes; the
+// registry (internal/registry) lists them.
+type Registration struct {
+	Provider provider.Provider
+	// Commands returns the provider's verbs; nil means none.
+	Commands func(f *Factory) ProviderCommands
+}
+
+// ProviderCommands are the subcommands a provider adds under the verbs
+// every provider shares (`cachelink create <provider>`), each nil where
+// the provider has no such verb, and top-level commands of its own.
+type ProviderCommands struct {
+	Create, Connstr, List, Get, Delete *cobra.Command
+	// Noun is what the provider's resources are called in the verbs'
+	// help ("cache"); Plural is for list ("PolyScale caches").
+	Noun, Plural string
+	// Extra are commands of this provider only (purge, rules).
+	Extra []*cobra.Command
+}
+
 // Factory provides a command's dependencies. Every func is lazy: nothing is
 // read, opened or dialled until a command asks for it.
 type Factory struct {
@@ -47,8 +62,8 @@ type Factory struct {
 	// the first call only.
 	Config func() (*config.Config, error)
 
-	// Providers lists the provider names commands accept, in order.
-	Providers []string
+	// Registry lists the providers, in order, with their commands.
+	Registry []Registration
 
 	// Getenv reads the environment (os.Getenv; tests replace it).
 	Getenv func(string) string
@@ -86,149 +101,47 @@ type Factory struct {
 	Accounts *account.Resolver
 }
 
-// New returns the production factory. globalFlags is the root command's
-// persistent flag set, bound into the configuration so a flag wins over the
-// environment and the config file.
-func New(ios *iostreams.IOStreams, globalFlags func() *pflag.FlagSet) *Factory {
-	f := &Factory{
-		IOStreams: ios,
-		Build:     build.Current(),
-		Globals:   &Globals{Output: "text", Profile: "default"},
-		Providers: []string{"polyscale", "upstash"},
-		Getenv:    os.Getenv,
+// Providers are the registered providers, in order.
+func (f *Factory) Providers() []provider.Provider {
+	ps := make([]provider.Provider, len(f.Registry))
+	for i, r := range f.Registry {
+		ps[i] = r.Provider
 	}
-	var (
-		once sync.Once
-		cfg  *config.Config
-		err  error
-	)
-	f.Config = func() (*config.Config, error) {
-		once.Do(func() {
-			var flags *pflag.FlagSet
-			if globalFlags != nil {
-				flags = globalFlags()
-			}
-			cfg, err = config.Load(config.Options{File: f.Globals.ConfigFile, Flags: flags})
-		})
-		return cfg, err
-	}
-	var (
-		storeOnce sync.Once
-		store     *credentials.Store
-		storeErr  error
-	)
-	f.Store = func() (*credentials.Store, error) {
-		storeOnce.Do(func() { store, storeErr = f.newStore() })
-		return store, storeErr
-	}
-	f.HTTPClient = f.lazyClient(false)
-	f.APIClient = f.lazyClient(true)
-	f.BrowserUsable = func() bool {
-		_, usable := oauth.BrowserOpener(f.IOStreams.ErrOut, f.Getenv)
-		return usable
-	}
-	f.Accounts = &account.Resolver{
-		Getenv:     func(k string) string { return f.Getenv(k) },
-		Config:     func() (*config.Config, error) { return f.Config() },
-		Store:      func() (*credentials.Store, error) { return f.Store() },
-		HTTPClient: func() *http.Client { return f.HTTPClient() },
-	}
-	return f
+	return ps
 }
 
-// lazyClient builds a client on first use, once the configuration (and so
-// --debug) is known.
-func (f *Factory) lazyClient(retry bool) func() *http.Client {
-	var (
-		once   sync.Once
-		client *http.Client
-	)
-	return func() *http.Client {
-		once.Do(func() {
-			opts := httpx.Options{UserAgent: "cachelink/" + f.Build.Version}
-			if cfg, err := f.Config(); err == nil && cfg.Bool(config.Debug) {
-				opts.Debug = f.IOStreams.ErrOut
-			}
-			if retry {
-				policy := f.Retry
-				opts.Retry = &policy
-			}
-			client = httpx.New(opts)
-		})
-		return client
-	}
-}
+// ProviderNames are the registered providers' names, in order.
+func (f *Factory) ProviderNames() []string { return provider.Names(f.Providers()) }
 
-// PolyScale returns the PolyScale API client for the current profile:
-// credentials from the environment or the store, retries of what is safe.
-func (f *Factory) PolyScale() (*polyscale.Client, error) {
+// Profile is the --profile in use.
+func (f *Factory) Profile() (string, error) {
 	cfg, err := f.Config()
+	if err != nil {
+		return "", err
+	}
+	return cfg.String(config.Profile), nil
+}
+
+// AuthClient returns the client for p's API: the API client (timeouts,
+// retries, --debug) under account.Transport, which authorizes each request
+// with the profile's credential and recovers once from a 401.
+func (f *Factory) AuthClient(p provider.Provider) (*http.Client, error) {
+	profile, err := f.Profile()
 	if err != nil {
 		return nil, err
 	}
-	profile := cfg.String(config.Profile)
-	return &polyscale.Client{
-		BaseURL: cfg.String(config.PolyScaleAPIURL),
-		HTTP:    f.APIClient(),
-		Authorize: func(ctx context.Context, send func(string) (*http.Response, error)) (*http.Response, error) {
-			return f.Accounts.Call(ctx, polyscale.Name, profile, func(c *account.Credential) (*http.Response, error) {
-				return send(c.Token)
-			})
-		},
+	api := f.APIClient()
+	return &http.Client{
+		Transport: &account.Transport{Resolver: f.Accounts, Provider: p, Profile: profile, Base: api.Transport},
+		Timeout:   api.Timeout,
 	}, nil
 }
 
-// Upstash returns the Upstash Developer API client for the current
-// profile: UPSTASH_EMAIL and UPSTASH_API_KEY, or the stored login's key
-// (minted again once when Upstash rejects it).
-func (f *Factory) Upstash() (*upstash.Client, error) {
-	cfg, err := f.Config()
+// Session is p's login for the --profile in use.
+func (f *Factory) Session(p provider.Provider) (*provider.Session, error) {
+	profile, err := f.Profile()
 	if err != nil {
 		return nil, err
 	}
-	profile := cfg.String(config.Profile)
-	return &upstash.Client{
-		BaseURL: cfg.String(config.UpstashAPIURL),
-		HTTP:    f.APIClient(),
-		Authorize: func(ctx context.Context, send func(string, string) (*http.Response, error)) (*http.Response, error) {
-			return f.Accounts.Call(ctx, upstash.Name, profile, func(c *account.Credential) (*http.Response, error) {
-				return send(c.Account, c.APIKey)
-			})
-		},
-	}, nil
-}
-
-// Browser returns the function that opens a URL for a login.
-func (f *Factory) Browser() func(string) error {
-	if f.OpenBrowser != nil {
-		return f.OpenBrowser
-	}
-	open, _ := oauth.BrowserOpener(f.IOStreams.ErrOut, f.Getenv)
-	return open
-}
-
-func (f *Factory) newStore() (*credentials.Store, error) {
-	cfg, err := f.Config()
-	if err != nil {
-		return nil, err
-	}
-	dir, err := config.Dir()
-	if err != nil {
-		return nil, err
-	}
-	timeout, err := cfg.Duration(config.KeyringTimeout)
-	if err != nil {
-		return nil, err
-	}
-	s, err := credentials.NewStore(credentials.Options{
-		Mode:    cfg.String(config.TokenStore),
-		Dir:     dir,
-		Keyring: f.Keyring,
-		Timeout: timeout,
-		Warn:    func(msg string) { fmt.Fprintln(f.IOStreams.ErrOut, msg) },
-	})
-	if err != nil {
-		return nil, &config.Error{Usage: true, Err: err}
-	}
-	return s, nil
+	return f.Accounts.Session(p, profile)
 }

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,24 +22,11 @@ import (
 	"github.com/spf13/viper"
 )
 
-// Keys of the settings, as written in config.yaml. The environment form is
-// CACHELINK_ followed by the key in upper case with "." replaced by "_".
+// Keys of the settings every run has, as written in config.yaml. The
+// environment form is CACHELINK_ followed by the key in upper case with "."
+// replaced by "_". Each provider adds its own (Options.Settings), named
+// "<provider>.<key>".
 const (
-	PolyScaleAPIURL       = "polyscale.api_url"
-	PolyScaleAuthURL      = "polyscale.auth_url"
-	PolyScaleTokenURL     = "polyscale.token_url"
-	PolyScaleRevokeURL    = "polyscale.revoke_url"
-	PolyScaleClientID     = "polyscale.client_id"
-	PolyScaleClientSecret = "polyscale.client_secret"
-	PolyScaleRedirectURL  = "polyscale.redirect_url"
-	PolyScaleEdgeHost     = "polyscale.edge_host"
-
-	UpstashAPIURL      = "upstash.api_url"
-	UpstashAuthURL     = "upstash.auth_url"
-	UpstashTokenURL    = "upstash.token_url"
-	UpstashClientID    = "upstash.client_id"
-	UpstashRedirectURL = "upstash.redirect_url"
-
 	Profile = "profile"  // --profile, CACHELINK_PROFILE
 	NoInput = "no_input" // --no-input, CACHELINK_NO_INPUT
 	Debug   = "debug"    // --debug, CACHELINK_DEBUG
@@ -47,38 +35,26 @@ const (
 	KeyringTimeout = "keyring_timeout" // CACHELINK_KEYRING_TIMEOUT: bound on each keychain call
 )
 
-// Defaults are the values used when neither a flag, the environment nor the
-// config file sets a key. The OAuth client ids and secret are set at build
-// time through the variables below.
-func Defaults() map[string]any {
-	return map[string]any{
-		PolyScaleAPIURL:       "https://api.polyscale.ai",
-		PolyScaleAuthURL:      "https://auth.polyscale.ai/oauth2/auth",
-		PolyScaleTokenURL:     "https://auth.polyscale.ai/oauth2/token",
-		PolyScaleRevokeURL:    "https://auth.polyscale.ai/oauth2/revoke",
-		PolyScaleClientID:     PolyScaleBuildClientID,
-		PolyScaleClientSecret: PolyScaleBuildClientSecret,
-		PolyScaleRedirectURL:  "http://localhost:3000/callback",
-		PolyScaleEdgeHost:     "psedge.global",
-		UpstashAPIURL:         "https://api.upstash.com",
-		UpstashAuthURL:        "https://auth.upstash.com/authorize",
-		UpstashTokenURL:       "https://auth.upstash.com/oauth/token",
-		UpstashClientID:       UpstashBuildClientID,
-		UpstashRedirectURL:    "http://localhost:3000",
-		Profile:               "default",
-		NoInput:               false,
-		Debug:                 false,
-		TokenStore:            "auto",
-		KeyringTimeout:        "3s",
-	}
+// Setting is one configuration key with its default.
+type Setting struct {
+	Key     string
+	Default any
+	// Endpoint marks a URL credentials are sent to: it must be https
+	// (plain http only on loopback, for the sandbox).
+	Endpoint bool
 }
 
-// The registered OAuth apps, set by the release build with -ldflags -X.
-var (
-	PolyScaleBuildClientID     = ""
-	PolyScaleBuildClientSecret = ""
-	UpstashBuildClientID       = ""
-)
+// Defaults are the values of the settings every run has, used when neither
+// a flag, the environment nor the config file sets them.
+func Defaults() map[string]any {
+	return map[string]any{
+		Profile:        "default",
+		NoInput:        false,
+		Debug:          false,
+		TokenStore:     "auto",
+		KeyringTimeout: "3s",
+	}
+}
 
 // EnvPrefix is the prefix of every environment variable cachelink reads.
 const EnvPrefix = "CACHELINK"
@@ -96,12 +72,22 @@ type Options struct {
 	// Flags are bound on top of everything else: a flag the user set wins.
 	// Flag names map to keys by replacing "-" with "_" ("no-input" -> no_input).
 	Flags *pflag.FlagSet
+	// Settings are the providers' keys, added to Defaults().
+	Settings []Setting
+	// Getenv reads the environment; nil means os.Getenv. Tests pass their
+	// own, so they need not change the process's environment.
+	Getenv func(string) string
 }
 
 // Config is the resolved configuration of one run.
 type Config struct {
-	v    *viper.Viper
-	file string // the file read, or "" when none
+	v         *viper.Viper
+	file      string   // the file read, or "" when none
+	endpoints []string // keys of the settings marked Endpoint
+	// env holds the keys set in the environment, and flags the flags bound
+	// to keys: a flag the user set wins over env, env over the file.
+	env   map[string]string
+	flags map[string]*pflag.Flag
 }
 
 // Error is a problem with the configuration itself; Usage is true when it
@@ -114,10 +100,13 @@ type Error struct {
 func (e *Error) Error() string { return e.Err.Error() }
 func (e *Error) Unwrap() error { return e.Err }
 
-// Dir is the configuration directory: $CACHELINK_CONFIG_DIR, else
-// os.UserConfigDir()/cachelink.
-func Dir() (string, error) {
-	if d := os.Getenv(EnvPrefix + "_CONFIG_DIR"); d != "" {
+// Dir is the configuration directory: $CACHELINK_CONFIG_DIR (read with
+// getenv; nil means os.Getenv), else os.UserConfigDir()/cachelink.
+func Dir(getenv func(string) string) (string, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	if d := getenv(EnvPrefix + "_CONFIG_DIR"); d != "" {
 		return d, nil
 	}
 	base, err := os.UserConfigDir()
@@ -130,19 +119,33 @@ func Dir() (string, error) {
 // Load resolves the configuration.
 func Load(opts Options) (*Config, error) {
 	v := viper.New()
+	getenv := opts.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
 	defaults := Defaults()
+	c := &Config{v: v, env: map[string]string{}, flags: map[string]*pflag.Flag{}}
+	for _, st := range opts.Settings {
+		defaults[st.Key] = st.Default
+		if st.Endpoint {
+			c.endpoints = append(c.endpoints, st.Key)
+		}
+	}
 	for k, val := range defaults {
 		v.SetDefault(k, val)
 	}
-	v.SetEnvPrefix(EnvPrefix)
-	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
-	v.AutomaticEnv()
+	for k := range defaults {
+		if val := getenv(EnvName(k)); val != "" {
+			c.env[k] = val
+		}
+	}
 	if opts.Flags != nil {
 		var bindErr error
 		opts.Flags.VisitAll(func(f *pflag.Flag) {
 			key := strings.ReplaceAll(f.Name, "-", "_")
 			if _, known := defaults[key]; known && bindErr == nil {
 				bindErr = v.BindPFlag(key, f)
+				c.flags[key] = f
 			}
 		})
 		if bindErr != nil {
@@ -150,10 +153,9 @@ func Load(opts Options) (*Config, error) {
 		}
 	}
 
-	c := &Config{v: v}
 	path, explicit := opts.File, opts.File != ""
 	if !explicit {
-		dir, err := Dir()
+		dir, err := Dir(getenv)
 		if err != nil {
 			return nil, &Error{Err: err}
 		}
@@ -182,15 +184,11 @@ func Load(opts Options) (*Config, error) {
 	return c, c.checkEndpoints()
 }
 
-// endpointKeys are the provider endpoints credentials are sent to.
-var endpointKeys = []string{PolyScaleAPIURL, PolyScaleAuthURL, PolyScaleTokenURL, PolyScaleRevokeURL,
-	UpstashAPIURL, UpstashAuthURL, UpstashTokenURL}
-
 // checkEndpoints refuses an endpoint that would carry tokens, secrets or
 // API keys in clear text: https is required, except on the loopback
 // interface (the sandbox).
 func (c *Config) checkEndpoints() error {
-	for _, key := range endpointKeys {
+	for _, key := range c.endpoints {
 		raw := c.String(key)
 		u, err := url.Parse(raw)
 		bad := err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http")
@@ -218,16 +216,28 @@ func checkPermissions(path string, mode fs.FileMode) error {
 	return nil
 }
 
+// Endpoints are the keys of the provider endpoints credentials are sent
+// to, in the order the settings were given.
+func (c *Config) Endpoints() []string { return c.endpoints }
+
 // File is the config file that was read, or "" when there was none.
 func (c *Config) File() string { return c.file }
 
 // String returns the value of key.
-func (c *Config) String(key string) string { return c.v.GetString(key) }
+func (c *Config) String(key string) string {
+	if f := c.flags[key]; f != nil && f.Changed {
+		return c.v.GetString(key)
+	}
+	if val, ok := c.env[key]; ok {
+		return val
+	}
+	return c.v.GetString(key)
+}
 
 // Duration returns the value of key as a duration ("3s", "500ms"). A value
 // that is not a positive duration is a usage error naming the key.
 func (c *Config) Duration(key string) (time.Duration, error) {
-	raw := c.v.GetString(key)
+	raw := c.String(key)
 	d, err := time.ParseDuration(raw)
 	if err != nil || d <= 0 {
 		return 0, &Error{Usage: true, Err: fmt.Errorf("%s (%s) is %q: want a positive duration such as 3s or 500ms", key, EnvName(key), raw)}
@@ -236,4 +246,13 @@ func (c *Config) Duration(key string) (time.Duration, error) {
 }
 
 // Bool returns the value of key.
-func (c *Config) Bool(key string) bool { return c.v.GetBool(key) }
+func (c *Config) Bool(key string) bool {
+	if f := c.flags[key]; f != nil && f.Changed {
+		return c.v.GetBool(key)
+	}
+	if val, ok := c.env[key]; ok {
+		b, _ := strconv.ParseBool(val)
+		return b
+	}
+	return c.v.GetBool(key)
+}

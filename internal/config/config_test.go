@@ -12,13 +12,22 @@ import (
 	"github.com/cachelink/cachelink/internal/config"
 )
 
+// settings stand for the keys providers add; config knows none itself.
+const edgeHost = "polyscale.edge_host"
+
+var settings = []config.Setting{
+	{Key: edgeHost, Default: "psedge.global"},
+	{Key: "upstash.redirect_url", Default: "http://localhost:3000"},
+	{Key: "polyscale.token_url", Default: "https://auth.polyscale.ai/oauth2/token", Endpoint: true},
+}
+
 // isolate points the config directory at an empty temporary one and clears
 // the variables these tests set.
 func isolate(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	t.Setenv("CACHELINK_CONFIG_DIR", dir)
-	for _, k := range []string{config.PolyScaleEdgeHost, config.NoInput, config.Profile} {
+	for _, k := range []string{edgeHost, config.NoInput, config.Profile} {
 		t.Setenv(config.EnvName(k), "")
 		os.Unsetenv(config.EnvName(k))
 	}
@@ -37,14 +46,14 @@ func writeFile(t *testing.T, path, body string, mode os.FileMode) {
 
 func TestDefaultsWithoutAnyFile(t *testing.T) {
 	isolate(t)
-	c, err := config.Load(config.Options{})
+	c, err := config.Load(config.Options{Settings: settings})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := c.String(config.PolyScaleEdgeHost); got != "psedge.global" {
+	if got := c.String(edgeHost); got != "psedge.global" {
 		t.Errorf("edge host = %q, want the default psedge.global", got)
 	}
-	if got := c.String(config.UpstashRedirectURL); got != "http://localhost:3000" {
+	if got := c.String("upstash.redirect_url"); got != "http://localhost:3000" {
 		t.Errorf("upstash redirect = %q", got)
 	}
 	if c.File() != "" {
@@ -56,18 +65,18 @@ func TestPrecedenceFlagOverEnvOverFileOverDefault(t *testing.T) {
 	dir := isolate(t)
 	writeFile(t, filepath.Join(dir, "config.yaml"), "polyscale:\n  edge_host: file.example\nno_input: true\nprofile: fromfile\n", 0o600)
 
-	c, err := config.Load(config.Options{})
+	c, err := config.Load(config.Options{Settings: settings})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := c.String(config.PolyScaleEdgeHost); got != "file.example" {
+	if got := c.String(edgeHost); got != "file.example" {
 		t.Errorf("file should beat the default: got %q", got)
 	}
 
 	t.Setenv("CACHELINK_POLYSCALE_EDGE_HOST", "env.example:6432")
 	t.Setenv("CACHELINK_PROFILE", "fromenv")
-	c, _ = config.Load(config.Options{})
-	if got := c.String(config.PolyScaleEdgeHost); got != "env.example:6432" {
+	c, _ = config.Load(config.Options{Settings: settings})
+	if got := c.String(edgeHost); got != "env.example:6432" {
 		t.Errorf("env should beat the file: got %q", got)
 	}
 
@@ -77,7 +86,7 @@ func TestPrecedenceFlagOverEnvOverFileOverDefault(t *testing.T) {
 	if err := flags.Parse([]string{"--profile", "fromflag"}); err != nil {
 		t.Fatal(err)
 	}
-	c, _ = config.Load(config.Options{Flags: flags})
+	c, _ = config.Load(config.Options{Flags: flags, Settings: settings})
 	if got := c.String(config.Profile); got != "fromflag" {
 		t.Errorf("a set flag should beat env and file: got %q", got)
 	}
@@ -88,7 +97,7 @@ func TestPrecedenceFlagOverEnvOverFileOverDefault(t *testing.T) {
 
 func TestExplicitConfigFileMustExist(t *testing.T) {
 	isolate(t)
-	_, err := config.Load(config.Options{File: filepath.Join(t.TempDir(), "missing.yaml")})
+	_, err := config.Load(config.Options{Settings: settings, File: filepath.Join(t.TempDir(), "missing.yaml")})
 	var cerr *config.Error
 	if !errors.As(err, &cerr) || !cerr.Usage {
 		t.Fatalf("err = %v, want a usage config.Error", err)
@@ -103,7 +112,7 @@ func TestWritableByOthersIsRefused(t *testing.T) {
 	path := filepath.Join(dir, "config.yaml")
 	for _, mode := range []os.FileMode{0o620, 0o602, 0o666} {
 		writeFile(t, path, "polyscale:\n  edge_host: evil.example\n", mode)
-		_, err := config.Load(config.Options{})
+		_, err := config.Load(config.Options{Settings: settings})
 		if err == nil {
 			t.Fatalf("mode %04o: a group/world-writable config file was accepted", mode)
 		}
@@ -112,8 +121,8 @@ func TestWritableByOthersIsRefused(t *testing.T) {
 		}
 	}
 	writeFile(t, path, "polyscale:\n  edge_host: ok.example\n", 0o644)
-	c, err := config.Load(config.Options{})
-	if err != nil || c.String(config.PolyScaleEdgeHost) != "ok.example" {
+	c, err := config.Load(config.Options{Settings: settings})
+	if err != nil || c.String(edgeHost) != "ok.example" {
 		t.Fatalf("a 0644 file should be read: %v", err)
 	}
 }
@@ -121,14 +130,14 @@ func TestWritableByOthersIsRefused(t *testing.T) {
 func TestInvalidYAMLIsAnError(t *testing.T) {
 	dir := isolate(t)
 	writeFile(t, filepath.Join(dir, "config.yaml"), "polyscale: [unclosed\n", 0o600)
-	_, err := config.Load(config.Options{})
+	_, err := config.Load(config.Options{Settings: settings})
 	if err == nil || !strings.Contains(err.Error(), "not valid YAML") {
 		t.Fatalf("err = %v, want a YAML error", err)
 	}
 }
 
 func TestEnvName(t *testing.T) {
-	if got := config.EnvName(config.PolyScaleAPIURL); got != "CACHELINK_POLYSCALE_API_URL" {
+	if got := config.EnvName("polyscale.api_url"); got != "CACHELINK_POLYSCALE_API_URL" {
 		t.Fatalf("EnvName = %q", got)
 	}
 }
@@ -147,7 +156,7 @@ func TestEndpointsMustBeHTTPSExceptOnLoopback(t *testing.T) {
 		"auth.example.com":                      false,
 	} {
 		t.Setenv("CACHELINK_POLYSCALE_TOKEN_URL", value)
-		_, err := config.Load(config.Options{})
+		_, err := config.Load(config.Options{Settings: settings})
 		if (err == nil) != ok {
 			t.Errorf("%s: err = %v, want ok = %v", value, err, ok)
 		}

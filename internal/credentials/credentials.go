@@ -23,6 +23,7 @@
 package credentials
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -44,16 +45,61 @@ type Record struct {
 	RefreshToken string    `json:"rt,omitempty"`
 	Expiry       time.Time `json:"e,omitzero"` // zero: the access token does not expire
 	Scopes       []string  `json:"s,omitempty"`
-	APIKey       string    `json:"k,omitempty"` // Upstash Developer API key
-	APIKeyName   string    `json:"kn,omitempty"`
-	// APIKeyRejected: the provider refused APIKey right after it was
-	// minted, so minting again would not help (a wrong account email).
-	APIKeyRejected bool `json:"kr,omitempty"`
+	// Extra is what a provider keeps beyond the OAuth tokens (Upstash: its
+	// Developer API key and the key's name). Its keys and values are the
+	// provider's; this package only stores them.
+	Extra map[string]string `json:"x,omitempty"`
 	// Updated is when this record was written; Save sets it. Load uses it
 	// to pick the newer of a keychain and a file copy, Fresh to tell how
 	// long the access token lived when it was stored.
 	Updated time.Time `json:"u"`
 }
+
+// UnmarshalJSON reads a record, keeping in Extra the top-level string and
+// boolean fields this version does not define: records written before
+// providers kept their data in Extra held it there ("k", "kn", "kr").
+func (r *Record) UnmarshalJSON(data []byte) error {
+	type plain Record // without this method
+	if err := json.Unmarshal(data, (*plain)(r)); err != nil {
+		return err
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(data, &fields); err != nil {
+		return err
+	}
+	for name, raw := range fields {
+		if knownFields[name] {
+			continue
+		}
+		var v any
+		if json.Unmarshal(raw, &v) != nil {
+			continue
+		}
+		var value string
+		switch v := v.(type) {
+		case string:
+			value = v
+		case bool:
+			if !v {
+				continue
+			}
+			value = "true"
+		default:
+			continue
+		}
+		if _, set := r.Extra[name]; set {
+			continue // the newer copy wins
+		}
+		if r.Extra == nil {
+			r.Extra = map[string]string{}
+		}
+		r.Extra[name] = value
+	}
+	return nil
+}
+
+// knownFields are the JSON names of Record's own fields.
+var knownFields = map[string]bool{"p": true, "pr": true, "a": true, "at": true, "rt": true, "e": true, "s": true, "x": true, "u": true}
 
 // String never shows secrets, so a Record printed by mistake leaks nothing.
 func (r Record) String() string {

@@ -410,11 +410,11 @@ func TestNewStoreChecksItsOptions(t *testing.T) {
 
 func TestRecordNeverPrintsSecrets(t *testing.T) {
 	r := record("at-secret-value")
-	r.APIKey = "key-secret-value"
+	r.Extra = map[string]string{"k": "key-secret-value"}
 	for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
 		for _, v := range []any{r, *r} {
 			out := fmt.Sprintf(format, v)
-			for _, secret := range []string{r.AccessToken, r.RefreshToken, r.APIKey} {
+			for _, secret := range []string{r.AccessToken, r.RefreshToken, r.Extra["k"]} {
 				if strings.Contains(out, secret) {
 					t.Errorf("%s of %T prints a secret: %s", format, v, out)
 				}

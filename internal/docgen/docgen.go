@@ -14,9 +14,10 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/cobra/doc"
 
+	"github.com/cachelink/cachelink/internal/cmd/factory"
 	"github.com/cachelink/cachelink/internal/cmd/root"
-	"github.com/cachelink/cachelink/internal/cmdutil"
 	"github.com/cachelink/cachelink/internal/iostreams"
+	"github.com/cachelink/cachelink/internal/registry"
 )
 
 // Generate writes dir/reference/*.md and dir/man/*.1.
@@ -45,7 +46,7 @@ func Generate(dir string) error {
 
 func tree() *cobra.Command {
 	ios, _, _, _ := iostreams.Test()
-	cmd := root.NewCmdRoot(cmdutil.New(ios, nil))
+	cmd := root.NewCmdRoot(factory.New(ios, nil, registry.Providers()))
 	cmd.DisableAutoGenTag = true
 	cmd.InitDefaultCompletionCmd()
 	cmd.InitDefaultHelpCmd()

@@ -12,13 +12,11 @@ import (
 )
 
 // Exchange is one JSON request to a provider's API and its answer, the
-// shape both providers share. send puts the credentials on a request made
-// by newRequest and sends it (it may make a second one with new
-// credentials after a 401); mapError turns an answer that is not a 2xx into
-// the error users see. A 2xx is decoded into out, when out is not nil and
-// the body is not empty.
-func Exchange(ctx context.Context, provider, method, url string, body, out any,
-	send func(newRequest func() (*http.Request, error)) (*http.Response, error),
+// shape every provider shares. hc sends it (its transport puts the
+// credentials on it); mapError turns an answer that is not a 2xx into the
+// error users see. A 2xx is decoded into out, when out is not nil and the
+// body is not empty.
+func Exchange(ctx context.Context, hc *http.Client, provider, method, url string, body, out any,
 	mapError func(method string, status int, body []byte) error) error {
 	var payload []byte
 	if body != nil {
@@ -27,22 +25,19 @@ func Exchange(ctx context.Context, provider, method, url string, body, out any,
 			return err
 		}
 	}
-	newRequest := func() (*http.Request, error) {
-		var rd io.Reader
-		if payload != nil {
-			rd = bytes.NewReader(payload)
-		}
-		req, err := http.NewRequestWithContext(ctx, method, url, rd)
-		if err != nil {
-			return nil, err
-		}
-		req.Header.Set("Accept", "application/json")
-		if payload != nil {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		return req, nil
+	var rd io.Reader
+	if payload != nil {
+		rd = bytes.NewReader(payload) // GetBody set: a transport may resend it
 	}
-	resp, err := send(newRequest)
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Accept", "application/json")
+	if payload != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := hc.Do(req)
 	if err != nil {
 		return TransportError(provider, method, err)
 	}

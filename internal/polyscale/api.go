@@ -44,22 +44,12 @@ type NewCache struct {
 	DefaultCachingBehaviour string  `json:"defaultCachingBehaviour"`
 }
 
-// Rule is a cache (TTL) rule.
-type Rule struct {
-	Key     string `json:"key"`
-	Type    string `json:"type"`            // QUERY, TEMPLATE, TABLE, AUTO or MANUAL
-	Value   *int64 `json:"value,omitempty"` // TTL in seconds, for QUERY, TEMPLATE and TABLE
-	CacheID string `json:"cacheId,omitempty"`
-	Name    string `json:"name,omitempty"`
-}
-
-// Client calls PolyScale's REST API. Authorize sends one request with a
-// Bearer token and handles a 401 (the caller's account.Resolver.Call: a
-// forced refresh and one retry for a stored login).
+// Client calls PolyScale's REST API. HTTP puts the credentials on each
+// request (account.Transport: the API key or the access token, refreshed
+// once after a 401) and retries what is safe to resend.
 type Client struct {
-	BaseURL   string
-	HTTP      *http.Client
-	Authorize func(ctx context.Context, send func(bearer string) (*http.Response, error)) (*http.Response, error)
+	BaseURL string
+	HTTP    *http.Client
 }
 
 // APIError is an answer that is not a success, in PolyScale's format
@@ -84,16 +74,7 @@ var ErrAmbiguous = httpx.ErrAmbiguous
 
 func (c *Client) do(ctx context.Context, method, path string, body any, out any) error {
 	u := strings.TrimRight(c.BaseURL, "/") + path
-	return httpx.Exchange(ctx, "PolyScale", method, u, body, out, func(newRequest func() (*http.Request, error)) (*http.Response, error) {
-		return c.Authorize(ctx, func(bearer string) (*http.Response, error) {
-			req, err := newRequest()
-			if err != nil {
-				return nil, err
-			}
-			req.Header.Set("Authorization", "Bearer "+bearer)
-			return c.HTTP.Do(req)
-		})
-	}, apiError)
+	return httpx.Exchange(ctx, c.HTTP, "PolyScale", method, u, body, out, apiError)
 }
 
 // scopeInMessage finds a scope named in a 403's message; compiled on first
@@ -220,9 +201,9 @@ func (c *Client) UpdateRule(ctx context.Context, cacheID, key string, name *stri
 	return &out, nil
 }
 
-// DeleteRule deletes a rule.
-func (c *Client) DeleteRule(ctx context.Context, cacheID, ruleType, key string) error {
-	return c.do(ctx, http.MethodDelete, "/v1/caches/"+url.PathEscape(cacheID)+"/cache-ttls/"+url.PathEscape(ruleType)+"/"+url.PathEscape(key), nil, nil)
+// DeleteRule deletes the rule of type ruleType with key.
+func (c *Client) DeleteRule(ctx context.Context, cacheID string, ruleType RuleType, key string) error {
+	return c.do(ctx, http.MethodDelete, "/v1/caches/"+url.PathEscape(cacheID)+"/cache-ttls/"+url.PathEscape(string(ruleType))+"/"+url.PathEscape(key), nil, nil)
 }
 
 // IsID reports whether ref is a cache id (a UUID) rather than a name.

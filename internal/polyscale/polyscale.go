@@ -14,8 +14,6 @@ import (
 	"strings"
 
 	"golang.org/x/oauth2"
-
-	"github.com/cachelink/cachelink/internal/config"
 )
 
 // Name is the provider's name on the command line; Title is for people.
@@ -27,29 +25,27 @@ const (
 // EnvAPIKey is the CI credential: a workspace API key sent as a Bearer token.
 const EnvAPIKey = "POLYSCALE_API_KEY"
 
+// Configuration keys (config.yaml; CACHELINK_POLYSCALE_... in the
+// environment).
+const (
+	KeyAPIURL       = "polyscale.api_url"
+	KeyAuthURL      = "polyscale.auth_url"
+	KeyTokenURL     = "polyscale.token_url"
+	KeyRevokeURL    = "polyscale.revoke_url"
+	KeyClientID     = "polyscale.client_id"
+	KeyClientSecret = "polyscale.client_secret"
+	KeyRedirectURL  = "polyscale.redirect_url"
+	KeyEdgeHost     = "polyscale.edge_host"
+)
+
+// The registered OAuth app, set by the release build with -ldflags -X.
+var (
+	BuildClientID     = ""
+	BuildClientSecret = ""
+)
+
 // Scopes are the OAuth scopes PolyScale defines, all asked for by default.
 var Scopes = []string{"caches:read", "caches:write", "cacheRules:read", "cacheRules:write"}
-
-// OAuth2Config is the login's client. Hydra's token endpoint takes the
-// client secret in the Authorization header (client_secret_basic); the
-// style is explicit because the zero value makes x/oauth2 resend a failed
-// grant with the other style, and a code must never be redeemed twice.
-func OAuth2Config(c *config.Config, scopes []string) *oauth2.Config {
-	if len(scopes) == 0 {
-		scopes = Scopes
-	}
-	return &oauth2.Config{
-		ClientID:     c.String(config.PolyScaleClientID),
-		ClientSecret: c.String(config.PolyScaleClientSecret),
-		Endpoint: oauth2.Endpoint{
-			AuthURL:   c.String(config.PolyScaleAuthURL),
-			TokenURL:  c.String(config.PolyScaleTokenURL),
-			AuthStyle: oauth2.AuthStyleInHeader,
-		},
-		RedirectURL: c.String(config.PolyScaleRedirectURL),
-		Scopes:      scopes,
-	}
-}
 
 // CheckScopes refuses scopes PolyScale does not define, before a browser
 // opens for a login that would fail.

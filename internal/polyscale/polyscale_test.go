@@ -49,10 +49,7 @@ func TestErrorsMapToExitCodes(t *testing.T) {
 			w.WriteHeader(tt.status)
 			_, _ = w.Write([]byte(tt.body))
 		}))
-		c := &polyscale.Client{BaseURL: srv.URL, HTTP: srv.Client(),
-			Authorize: func(ctx context.Context, send func(string) (*http.Response, error)) (*http.Response, error) {
-				return send("k")
-			}}
+		c := &polyscale.Client{BaseURL: srv.URL, HTTP: srv.Client()}
 		var err error
 		if tt.method == "POST" {
 			_, err = c.CreateCache(context.Background(), polyscale.NewCache{Name: "n"})

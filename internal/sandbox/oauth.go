@@ -132,6 +132,35 @@ func NewUpstashAuth(cfg AuthConfig) (*AuthServer, error) {
 	return newAuthServer(upstashSpec, cfg)
 }
 
+// AuthSpec describes the authorization server of a provider the sandbox
+// does not emulate itself, so that tests of cachelink's provider registry
+// can log in to a provider of their own: PKCE S256, exact redirect URIs,
+// single-use codes and rotated refresh tokens, as for the two real ones.
+type AuthSpec struct {
+	Name       string   // the provider's name; its Clients are registered
+	Title      string   // shown on the consent page
+	AuthPath   string   // such as "/acme/authorize"
+	TokenPath  string   // such as "/acme/token"
+	RevokePath string   // RFC 7009; "" = none
+	Scopes     []string // the scopes clients may ask for
+	Public     bool     // public clients (no secret); else confidential
+}
+
+// NewAuthServer builds the authorization server spec describes; Register
+// adds its paths to a mux, VerifyAccessToken checks its tokens.
+func NewAuthServer(spec AuthSpec, cfg AuthConfig) (*AuthServer, error) {
+	return newAuthServer(providerSpec{
+		name:          spec.Name,
+		title:         spec.Title,
+		authPath:      spec.AuthPath,
+		tokenPath:     spec.TokenPath,
+		revokePath:    spec.RevokePath,
+		scopes:        spec.Scopes,
+		refreshScopes: []string{}, // a refresh token with every access token
+		public:        spec.Public,
+	}, cfg)
+}
+
 func newAuthServer(p providerSpec, cfg AuthConfig) (*AuthServer, error) {
 	if cfg.Counters == nil {
 		return nil, errors.New("sandbox: AuthConfig.Counters is required")

@@ -111,14 +111,13 @@ func RESTURL(d *Database) string {
 	return (&url.URL{Scheme: "https", Host: host}).String()
 }
 
-// Client calls the Developer API under /v2. Authorize sends one request
-// with the account email and API key and handles a rejected key (the
-// caller's account.Resolver.Call: one new key minted with the stored
-// login, and one retry).
+// Client calls the Developer API under /v2. HTTP puts the credentials on
+// each request (account.Transport: the account email and API key, and one
+// new key minted with the stored login when Upstash rejects it) and
+// retries what is safe to resend.
 type Client struct {
-	BaseURL   string
-	HTTP      *http.Client
-	Authorize func(ctx context.Context, send func(email, apiKey string) (*http.Response, error)) (*http.Response, error)
+	BaseURL string
+	HTTP    *http.Client
 }
 
 // ErrAmbiguous is wrapped when a create may or may not have happened
@@ -131,16 +130,7 @@ const AccountHint = "Accounts created through Vercel or Fly.io cannot use Upstas
 
 func (c *Client) do(ctx context.Context, method, path string, body any, out any) error {
 	u := strings.TrimRight(c.BaseURL, "/") + path
-	return httpx.Exchange(ctx, "Upstash", method, u, body, out, func(newRequest func() (*http.Request, error)) (*http.Response, error) {
-		return c.Authorize(ctx, func(email, key string) (*http.Response, error) {
-			req, err := newRequest()
-			if err != nil {
-				return nil, err
-			}
-			req.SetBasicAuth(email, key)
-			return c.HTTP.Do(req)
-		})
-	}, apiError)
+	return httpx.Exchange(ctx, c.HTTP, "Upstash", method, u, body, out, apiError)
 }
 
 // apiError maps Upstash's answers, which have no fixed schema, to exit

@@ -23,7 +23,6 @@ import (
 
 	"golang.org/x/oauth2"
 
-	"github.com/cachelink/cachelink/internal/config"
 	"github.com/cachelink/cachelink/internal/safetext"
 )
 
@@ -39,6 +38,20 @@ const (
 	EnvAPIKey = "UPSTASH_API_KEY"
 )
 
+// Configuration keys (config.yaml; CACHELINK_UPSTASH_... in the
+// environment).
+const (
+	KeyAPIURL      = "upstash.api_url"
+	KeyAuthURL     = "upstash.auth_url"
+	KeyTokenURL    = "upstash.token_url"
+	KeyClientID    = "upstash.client_id"
+	KeyRedirectURL = "upstash.redirect_url"
+)
+
+// BuildClientID is the registered OAuth app, set by the release build with
+// -ldflags -X.
+var BuildClientID = ""
+
 // Audience is the API Auth0 issues Upstash's tokens for.
 const Audience = "upstash-api"
 
@@ -48,28 +61,6 @@ var Scopes = []string{"offline_access", "openid", "email"}
 
 // maxBody bounds what is read of any answer.
 const maxBody = 1 << 20
-
-// OAuth2Config is the login's client: public, so no secret, and the client
-// id goes in the form (AuthStyleInParams, explicit so that x/oauth2 never
-// retries a grant with another style).
-func OAuth2Config(c *config.Config) *oauth2.Config {
-	return &oauth2.Config{
-		ClientID: c.String(config.UpstashClientID),
-		Endpoint: oauth2.Endpoint{
-			AuthURL:   c.String(config.UpstashAuthURL),
-			TokenURL:  c.String(config.UpstashTokenURL),
-			AuthStyle: oauth2.AuthStyleInParams,
-		},
-		RedirectURL: c.String(config.UpstashRedirectURL),
-		Scopes:      Scopes,
-	}
-}
-
-// AuthParams are the authorize parameters Auth0 needs beyond the standard
-// ones.
-func AuthParams() []oauth2.AuthCodeOption {
-	return []oauth2.AuthCodeOption{oauth2.SetAuthURLParam("audience", Audience)}
-}
 
 // UserinfoURL is Auth0's /userinfo on the host of the token endpoint.
 func UserinfoURL(tokenURL string) (string, error) {

@@ -135,6 +135,7 @@ func TestConnectFailsBeforeTheBrowserWhenThePortIsTaken(t *testing.T) {
 	for _, host := range []string{"127.0.0.1", "::1"} {
 		t.Run(host, func(t *testing.T) {
 			e := cmdtest.New(t, cmdtest.Options{})
+			e.ReleasePort() // for another program to take
 			l, err := net.Listen("tcp", net.JoinHostPort(host, e.Port))
 			if err != nil {
 				t.Skipf("cannot listen on %s here: %v", host, err)
@@ -193,12 +194,9 @@ func TestConnectTimesOutWhenTheUserNeverReturns(t *testing.T) {
 	if r.Code != 1 || !strings.Contains(r.Stderr, "timed out") || !strings.Contains(r.Stderr, "--timeout") {
 		t.Errorf("exit %d, want 1 saying it timed out and how to wait longer; stderr:\n%s", r.Code, r.Stderr)
 	}
-	// The port is free again.
-	l, err := net.Listen("tcp", "127.0.0.1:"+e.Port)
-	if err != nil {
-		t.Errorf("the callback port stays taken after the timeout: %v", err)
-	} else {
-		l.Close()
+	// The port is free again: the login closed its listeners.
+	if e.LoginListening() {
+		t.Error("the callback port stays taken after the timeout")
 	}
 }
 

@@ -1,9 +1,9 @@
 // Package auth implements the commands about accounts: connect (the
-// browser login), status, token and disconnect. The login itself lives in
-// internal/oauth and knows no provider; the providers' settings live in
-// internal/polyscale and internal/upstash; where credentials are kept is
-// internal/credentials. These commands wire them together and decide what
-// the user sees.
+// browser login), status, token and disconnect, for every registered
+// provider. The login itself lives in internal/oauth and knows no provider;
+// what differs between providers is behind provider.Provider; where
+// credentials are kept is internal/credentials. These commands wire them
+// together and decide what the user sees.
 package auth
 
 import (
@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -24,25 +25,49 @@ import (
 	"github.com/cachelink/cachelink/internal/cmdutil"
 	"github.com/cachelink/cachelink/internal/config"
 	"github.com/cachelink/cachelink/internal/credentials"
+	"github.com/cachelink/cachelink/internal/iostreams"
 	"github.com/cachelink/cachelink/internal/oauth"
 	"github.com/cachelink/cachelink/internal/output"
-	"github.com/cachelink/cachelink/internal/polyscale"
-	"github.com/cachelink/cachelink/internal/upstash"
+	"github.com/cachelink/cachelink/internal/provider"
 )
 
-// ConnectOptions are the flags of `connect`.
+// ConnectOptions is what `connect` needs.
 type ConnectOptions struct {
-	Provider  string
+	IO         *iostreams.IOStreams
+	Config     func() (*config.Config, error)
+	Getenv     func(string) string
+	HTTPClient func() *http.Client
+	Store      func() (*credentials.Store, error)
+	Accounts   *account.Resolver
+	// OpenBrowser opens the login URL; nil means $BROWSER or the system
+	// opener. BrowserUsable says whether a browser can open here.
+	OpenBrowser   func(url string) error
+	BrowserUsable func() bool
+	// Listen binds the login's loopback listeners; nil means net.Listen.
+	Listen func(network, addr string) (net.Listener, error)
+	JSON   bool // -o json
+
+	Provider  provider.Provider // the argument
 	NoBrowser bool
 	Port      int
 	Timeout   time.Duration
-	Scopes    []string // PolyScale
-	Email     string   // Upstash
+	Login     provider.LoginOptions // --scopes and --email, checked by the provider
 }
 
-// NewCmdConnect returns `connect <provider>`.
-func NewCmdConnect(f *cmdutil.Factory) *cobra.Command {
-	opts := &ConnectOptions{}
+// NewCmdConnect returns `connect <provider>`. runF replaces the run
+// function in tests.
+func NewCmdConnect(f *cmdutil.Factory, runF func(context.Context, *ConnectOptions) error) *cobra.Command {
+	opts := &ConnectOptions{
+		IO:            f.IOStreams,
+		Config:        f.Config,
+		Getenv:        f.Getenv,
+		HTTPClient:    f.HTTPClient,
+		Store:         f.Store,
+		Accounts:      f.Accounts,
+		OpenBrowser:   f.OpenBrowser,
+		BrowserUsable: f.BrowserUsable,
+		Listen:        f.Listen,
+	}
 	cmd := &cobra.Command{
 		Use:   "connect <provider>",
 		Short: "Log in to a provider in the browser and store the credentials",
@@ -69,43 +94,46 @@ UPSTASH_API_KEY.`,
   cachelink connect polyscale --scopes caches:read --profile readonly
   cachelink connect polyscale --port 8085   # a redirect URI registered for port 8085`,
 		Args:      f.ProviderArgs(false),
-		ValidArgs: f.Providers,
+		ValidArgs: f.ProviderNames(),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Provider = args[0]
-			if !cmd.Flags().Changed("scopes") {
-				opts.Scopes = nil
+			p, err := f.Provider(args[0])
+			if err != nil {
+				return err
 			}
-			return runConnect(cmd.Context(), f, opts)
+			opts.Provider = p
+			if !cmd.Flags().Changed("scopes") {
+				opts.Login.Scopes = nil
+			}
+			opts.JSON = f.Globals.JSON()
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return connectRun(cmd.Context(), opts)
 		},
 	}
 	fs := cmd.Flags()
 	fs.BoolVar(&opts.NoBrowser, "no-browser", false, "Print the URL and read the pasted redirect address instead of opening a browser")
 	fs.IntVar(&opts.Port, "port", 0, "Port of the loopback redirect (a redirect URI for it must be registered with the provider)")
 	fs.DurationVar(&opts.Timeout, "timeout", 5*time.Minute, "How long to wait for the browser")
-	fs.StringSliceVar(&opts.Scopes, "scopes", polyscale.Scopes, "PolyScale scopes to ask for (comma-separated)")
-	fs.StringVar(&opts.Email, "email", "", "Upstash account email, when the provider does not tell it")
+	fs.StringSliceVar(&opts.Login.Scopes, "scopes", nil, "PolyScale scopes to ask for, comma-separated (default: every scope PolyScale defines)")
+	fs.StringVar(&opts.Login.Email, "email", "", "Upstash account email, when the provider does not tell it")
 	return cmd
 }
 
-func runConnect(ctx context.Context, f *cmdutil.Factory, opts *ConnectOptions) error {
-	cfg, err := f.Config()
+func connectRun(ctx context.Context, opts *ConnectOptions) error {
+	p := opts.Provider
+	cfg, err := opts.Config()
 	if err != nil {
 		return err
 	}
 	profile := cfg.String(config.Profile)
-	ios := f.IOStreams
+	ios := opts.IO
 
 	// Everything the user typed is checked before a port is bound or a
 	// browser opens.
-	if opts.Provider == polyscale.Name {
-		if err := polyscale.CheckScopes(opts.Scopes); err != nil {
-			return clierr.Wrap(clierr.Usage, err)
-		}
-	} else if len(opts.Scopes) > 0 {
-		return clierr.Usagef("--scopes is for PolyScale; Upstash's scopes are fixed (%s)", strings.Join(upstash.Scopes, " "))
-	}
-	if opts.Email != "" && opts.Provider != upstash.Name {
-		return clierr.Usagef("--email is for Upstash")
+	login, err := p.Login(cfg, opts.Login)
+	if err != nil {
+		return err
 	}
 	if opts.Timeout <= 0 {
 		return clierr.Usagef("--timeout must be positive, such as 5m")
@@ -113,20 +141,12 @@ func runConnect(ctx context.Context, f *cmdutil.Factory, opts *ConnectOptions) e
 	if opts.Port != 0 && (opts.Port < 1 || opts.Port > 65535) {
 		return clierr.Usagef("--port %d is not a port number (1-65535)", opts.Port)
 	}
-
-	var oc *oauth2.Config
-	var params []oauth2.AuthCodeOption
-	switch opts.Provider {
-	case polyscale.Name:
-		oc = polyscale.OAuth2Config(cfg, opts.Scopes)
-	case upstash.Name:
-		oc = upstash.OAuth2Config(cfg)
-		params = upstash.AuthParams()
-	}
+	oc := login.OAuth2
 	if oc.ClientID == "" {
-		return clierr.Errorf("this build of cachelink has no %s client id", account.Title(opts.Provider)).
+		key := p.Name() + ".client_id"
+		return clierr.Errorf("this build of cachelink has no %s client id", p.Title()).
 			WithHint(fmt.Sprintf("Set %s (or %s in the config file), or use the sandbox: go run ./cmd/cachelink-sandbox serve",
-				config.EnvName(opts.Provider+".client_id"), opts.Provider+".client_id"))
+				config.EnvName(key), key))
 	}
 	if opts.Port != 0 {
 		if oc.RedirectURL, err = withPort(oc.RedirectURL, opts.Port); err != nil {
@@ -136,16 +156,15 @@ func runConnect(ctx context.Context, f *cmdutil.Factory, opts *ConnectOptions) e
 
 	// A run that can neither open a browser nor read a paste would wait
 	// for nothing: fail now and name the CI way in.
-	usable := f.BrowserUsable()
+	usable := opts.BrowserUsable()
 	if cfg.Bool(config.NoInput) || (!ios.IsStdinTTY() && (opts.NoBrowser || !usable)) {
 		why := "--no-input is set"
 		if !cfg.Bool(config.NoInput) {
 			why = "there is no terminal to paste into and no browser to open"
 		}
-		return clierr.Authf("cannot log in to %s here: %s", account.Title(opts.Provider), why).
-			WithHint(ciHint(opts.Provider))
+		return clierr.Authf("cannot log in to %s here: %s", p.Title(), why).WithHint(p.CIHint())
 	}
-	if env, _ := f.Accounts.Env(opts.Provider); env != nil {
+	if env, _ := opts.Accounts.Env(p); env != nil {
 		verb := "is set: commands use it"
 		if len(env.EnvVars) > 1 {
 			verb = "are set: commands use them"
@@ -155,49 +174,56 @@ func runConnect(ctx context.Context, f *cmdutil.Factory, opts *ConnectOptions) e
 
 	lc := oauth.Config{
 		OAuth2:       oc,
-		AuthParams:   params,
-		ProviderName: account.Title(opts.Provider),
+		AuthParams:   login.AuthParams,
+		ProviderName: p.Title(),
 		Timeout:      opts.Timeout,
-		OpenBrowser:  f.Browser(),
+		OpenBrowser:  browser(opts),
 		NoBrowser:    opts.NoBrowser || !usable,
 		Stderr:       ios.ErrOut,
-		Listen:       f.Listen,
+		Listen:       opts.Listen,
 	}
-	var term *oauth.Terminal
+	fin := provider.Finish{Options: opts.Login}
 	if ios.IsStdinTTY() {
-		// One reader of the terminal for the paste path and the email
-		// prompt, so no typed line is lost between them.
-		term = oauth.NewTerminal(ios.In)
+		// One reader of the terminal for the paste path and the provider's
+		// prompts, so no typed line is lost between them.
+		term := oauth.NewTerminal(ios.In)
 		lc.PasteInput = term
+		fin.Ask = func(ctx context.Context, prompt string) string {
+			fmt.Fprint(ios.ErrOut, prompt)
+			line, _ := term.Next(ctx)
+			return line
+		}
 	}
-	ctx = context.WithValue(ctx, oauth2.HTTPClient, f.HTTPClient())
+	ctx = context.WithValue(ctx, oauth2.HTTPClient, opts.HTTPClient())
 	tok, err := oauth.Login(ctx, lc)
 	if err != nil {
-		return loginError(opts, err)
+		return loginError(p, err)
 	}
 
 	rec := &credentials.Record{
-		Provider:     opts.Provider,
+		Provider:     p.Name(),
 		Profile:      profile,
 		AccessToken:  tok.AccessToken,
 		RefreshToken: tok.RefreshToken,
 		Expiry:       tok.Expiry,
 		Scopes:       grantedScopes(tok, oc.Scopes),
 	}
-	store, err := f.Store()
+	store, err := opts.Store()
 	if err != nil {
 		return err
 	}
-	var mintErr error
-	if opts.Provider == upstash.Name {
-		mintErr = finishUpstash(ctx, f, cfg, opts, tok, rec, term)
+	session, err := opts.Accounts.Session(p, profile)
+	if err != nil {
+		return err
 	}
+	fin.Token = tok
+	finishErr := p.FinishLogin(ctx, session, fin, rec)
 	src, err := store.Replace(ctx, rec)
 	if err != nil {
 		return clierr.Wrap(clierr.General, err)
 	}
-	if mintErr != nil {
-		return mintErr
+	if finishErr != nil {
+		return finishErr
 	}
 
 	who := ""
@@ -207,63 +233,24 @@ func runConnect(ctx context.Context, f *cmdutil.Factory, opts *ConnectOptions) e
 	if profile != "default" || rec.Account == "" {
 		who += " (profile " + profile + ")"
 	}
-	fmt.Fprintf(ios.ErrOut, "%s Connected to %s%s\n", ios.SuccessIcon(), account.Title(opts.Provider), who)
-	if f.Globals.JSON() {
-		return output.JSON(ios, statusOf(&account.Credential{
-			Provider: rec.Provider, Profile: rec.Profile, Source: src, Account: rec.Account,
-			Expiry: rec.Expiry, Scopes: rec.Scopes, Record: rec,
-		}, time.Now()))
+	fmt.Fprintf(ios.ErrOut, "%s Connected to %s%s\n", ios.SuccessIcon(), p.Title(), who)
+	if opts.JSON {
+		return output.JSON(ios, statusOf(p.Credential(rec, src), time.Now()))
 	}
 	return nil
 }
 
-// finishUpstash learns the account email and mints the Developer API key.
-// The record is saved whatever happens here, so that a login is never
-// thrown away; the error says what is missing.
-func finishUpstash(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, opts *ConnectOptions, tok *oauth2.Token, rec *credentials.Record, term *oauth.Terminal) error {
-	hc := f.HTTPClient()
-	email := upstash.EmailFromIDToken(tok)
-	if email == "" {
-		if u, err := upstash.UserinfoURL(cfg.String(config.UpstashTokenURL)); err == nil {
-			email, _ = upstash.Userinfo(ctx, hc, u, tok.AccessToken)
-		}
+// browser returns the function that opens a URL for a login.
+func browser(opts *ConnectOptions) func(string) error {
+	if opts.OpenBrowser != nil {
+		return opts.OpenBrowser
 	}
-	if email == "" {
-		email = opts.Email
-	}
-	if email == "" && term != nil && !cfg.Bool(config.NoInput) {
-		fmt.Fprint(f.IOStreams.ErrOut, "Upstash did not say which account this is. Your Upstash email: ")
-		line, _ := term.Next(ctx)
-		email = strings.TrimSpace(line)
-	}
-	rec.Account = email
-	if email == "" {
-		return clierr.Errorf("Upstash did not tell the account email, and none was given").
-			WithHint("Run `cachelink connect upstash --email you@example.com`.")
-	}
-
-	key, name, err := upstash.MintNamedKey(ctx, hc, cfg.String(config.UpstashAPIURL), tok.AccessToken, time.Now())
-	if err != nil {
-		var apiErr *upstash.APIError
-		var netErr net.Error
-		switch {
-		case errors.As(err, &apiErr) && (apiErr.Status == 401 || apiErr.Status == 403):
-			return clierr.Authf("Upstash refused to create a Developer API key: %v", err).
-				WithHint("Accounts created through Vercel or Fly.io cannot use Upstash's Developer API; " +
-					"use an account created on upstash.com, or set UPSTASH_EMAIL and UPSTASH_API_KEY.")
-		case errors.As(err, &netErr):
-			return clierr.Wrap(clierr.Unreachable, fmt.Errorf("creating the Upstash Developer API key: %w", err)).
-				WithHint("The login is stored; run `cachelink connect upstash` again when Upstash is reachable.")
-		}
-		return clierr.Errorf("creating the Upstash Developer API key: %v", err).
-			WithHint("The login is stored; run `cachelink connect upstash` again.")
-	}
-	rec.APIKey, rec.APIKeyName = key, name
-	return nil
+	open, _ := oauth.BrowserOpener(opts.IO.ErrOut, opts.Getenv)
+	return open
 }
 
 // loginError maps what the login returned to the exit codes.
-func loginError(opts *ConnectOptions, err error) error {
+func loginError(p provider.Provider, err error) error {
 	var perr *oauth.ProviderError
 	var rerr *oauth2.RetrieveError
 	var netErr net.Error
@@ -274,12 +261,12 @@ func loginError(opts *ConnectOptions, err error) error {
 		return clierr.Wrap(clierr.General, err).
 			WithHint("Run `cachelink doctor` to see what holds the port.")
 	case errors.As(err, &perr):
-		return clierr.Wrap(clierr.Auth, err).WithHint(fmt.Sprintf("Run `cachelink connect %s` to try again.", opts.Provider))
+		return clierr.Wrap(clierr.Auth, err).WithHint(fmt.Sprintf("Run `cachelink connect %s` to try again.", p.Name()))
 	case errors.Is(err, oauth.ErrTimeout):
 		return clierr.Wrap(clierr.General, err)
 	case errors.As(err, &rerr):
-		return clierr.Authf("%s refused the authorization code: %s", account.Title(opts.Provider), retrieveMessage(rerr)).
-			WithHint(fmt.Sprintf("Run `cachelink connect %s` again.", opts.Provider))
+		return clierr.Authf("%s refused the authorization code: %s", p.Title(), retrieveMessage(rerr)).
+			WithHint(fmt.Sprintf("Run `cachelink connect %s` again.", p.Name()))
 	case errors.As(err, &netErr):
 		return clierr.Wrap(clierr.Unreachable, err).WithHint("Check the network, then run `cachelink doctor`.")
 	}
@@ -315,14 +302,4 @@ func withPort(raw string, port int) (string, error) {
 	}
 	u.Host = net.JoinHostPort(u.Hostname(), strconv.Itoa(port))
 	return u.String(), nil
-}
-
-func ciHint(provider string) string {
-	switch provider {
-	case polyscale.Name:
-		return "In CI, set " + polyscale.EnvAPIKey + " (a PolyScale API key) instead of connecting."
-	case upstash.Name:
-		return "In CI, set " + upstash.EnvEmail + " and " + upstash.EnvAPIKey + " instead of connecting."
-	}
-	return ""
 }

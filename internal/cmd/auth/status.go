@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -13,8 +12,9 @@ import (
 	"github.com/cachelink/cachelink/internal/account"
 	"github.com/cachelink/cachelink/internal/cmdutil"
 	"github.com/cachelink/cachelink/internal/config"
+	"github.com/cachelink/cachelink/internal/iostreams"
 	"github.com/cachelink/cachelink/internal/output"
-	"github.com/cachelink/cachelink/internal/upstash"
+	"github.com/cachelink/cachelink/internal/provider"
 )
 
 // Status is one provider's line of `status`; its JSON keys are stable. It
@@ -31,26 +31,38 @@ type Status struct {
 	EnvVars   []string   `json:"env_vars,omitempty"` // with source env
 	APIKey    string     `json:"api_key_name,omitempty"`
 	Error     string     `json:"error,omitempty"` // why the store could not be read
+
+	title, hint string // the provider's name for people, and how to connect it
 }
 
-func statusOf(c *account.Credential, now time.Time) Status {
+func statusOf(c *provider.Credential, now time.Time) Status {
 	s := Status{Provider: c.Provider, Profile: c.Profile, Connected: true, Source: string(c.Source),
-		Account: c.Account, Scopes: c.Scopes, EnvVars: c.EnvVars}
-	// Upstash commands use the API key, which does not expire; the access
-	// token's expiry would only confuse.
-	if !c.Expiry.IsZero() && c.Provider != upstash.Name {
+		Account: c.Account, Scopes: c.Scopes, EnvVars: c.EnvVars, APIKey: c.SecretName}
+	// The expiry of what commands send (an access token); none for a
+	// credential that does not expire.
+	if !c.Expiry.IsZero() {
 		e := c.Expiry.UTC()
 		s.ExpiresAt = &e
 		s.Expired = !e.After(now)
 	}
-	if c.Record != nil {
-		s.APIKey = c.Record.APIKeyName
-	}
 	return s
 }
 
-// NewCmdStatus returns `status [<provider>]`.
-func NewCmdStatus(f *cmdutil.Factory) *cobra.Command {
+// StatusOptions is what `status` needs.
+type StatusOptions struct {
+	IO        *iostreams.IOStreams
+	Config    func() (*config.Config, error)
+	Accounts  *account.Resolver
+	Providers []provider.Provider // the registered providers, in order
+	JSON      bool                // -o json
+
+	Provider provider.Provider // the argument; nil for every provider
+}
+
+// NewCmdStatus returns `status [<provider>]`. runF replaces the run
+// function in tests.
+func NewCmdStatus(f *cmdutil.Factory, runF func(context.Context, *StatusOptions) error) *cobra.Command {
+	opts := &StatusOptions{IO: f.IOStreams, Config: f.Config, Accounts: f.Accounts, Providers: f.Providers()}
 	return &cobra.Command{
 		Use:   "status [<provider>]",
 		Short: "Show which providers are connected, how, and until when",
@@ -62,51 +74,56 @@ With a provider named, exits 4 when it is not connected.`,
 		Example: `  cachelink status
   cachelink status polyscale -o json`,
 		Args:      f.ProviderArgs(true),
-		ValidArgs: f.Providers,
+		ValidArgs: f.ProviderNames(),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runStatus(cmd.Context(), f, args)
+			if len(args) == 1 {
+				p, err := f.Provider(args[0])
+				if err != nil {
+					return err
+				}
+				opts.Provider = p
+			}
+			opts.JSON = f.Globals.JSON()
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return statusRun(cmd.Context(), opts)
 		},
 	}
 }
 
-func runStatus(_ context.Context, f *cmdutil.Factory, args []string) error {
-	cfg, err := f.Config()
+func statusRun(_ context.Context, opts *StatusOptions) error {
+	cfg, err := opts.Config()
 	if err != nil {
 		return err
 	}
 	profile := cfg.String(config.Profile)
-	providers := f.Providers
-	if len(args) == 1 {
-		providers = args
+	providers := opts.Providers
+	if opts.Provider != nil {
+		providers = []provider.Provider{opts.Provider}
 	}
 	var all []Status
 	var firstErr error
 	for _, p := range providers {
-		st, err := providerStatus(f, p, profile)
+		st, err := providerStatus(opts.Accounts, p, profile)
 		if err != nil && firstErr == nil {
 			firstErr = err
 		}
 		all = append(all, st)
 	}
 
-	ios := f.IOStreams
-	if f.Globals.JSON() {
-		var v any = all
-		if len(args) == 1 {
-			v = all[0]
-		}
-		if err := output.JSON(ios, v); err != nil {
-			return err
-		}
-	} else {
-		for i, st := range all {
-			if i > 0 {
-				fmt.Fprintln(ios.Out)
-			}
-			writeStatus(ios.Out, st, time.Now())
-		}
+	var v any = all
+	if opts.Provider != nil {
+		v = all[0]
 	}
-	if len(args) == 1 && firstErr != nil {
+	text := make(output.Details, len(all))
+	for i, st := range all {
+		text[i] = detail(st, time.Now())
+	}
+	if err := output.Print(opts.IO, opts.JSON, v, text); err != nil {
+		return err
+	}
+	if opts.Provider != nil && firstErr != nil {
 		return firstErr
 	}
 	return nil
@@ -114,37 +131,37 @@ func runStatus(_ context.Context, f *cmdutil.Factory, args []string) error {
 
 // providerStatus reads one provider's credential without refreshing it.
 // The error is what a command would fail with (exit 4 when not connected).
-func providerStatus(f *cmdutil.Factory, provider, profile string) (Status, error) {
-	st := Status{Provider: provider, Profile: profile}
-	c, err := f.Accounts.Env(provider)
+func providerStatus(accounts *account.Resolver, p provider.Provider, profile string) (Status, error) {
+	st := Status{Provider: p.Name(), Profile: profile, title: p.Title(), hint: provider.ConnectHint(p, profile)}
+	c, err := accounts.Env(p)
 	if err != nil {
 		st.Error = err.Error()
 		return st, err
 	}
 	if c == nil {
-		c, err = f.Accounts.Stored(provider, profile)
+		c, err = accounts.Stored(p, profile)
 	}
 	if err != nil {
-		if !errors.Is(err, account.ErrNotConnected) {
+		if !errors.Is(err, provider.ErrNotConnected) {
 			st.Error = err.Error()
 		}
 		return st, err
 	}
 	s := statusOf(c, time.Now())
-	s.Profile = profile
+	s.Profile, s.title, s.hint = profile, st.title, st.hint
 	return s, nil
 }
 
-func writeStatus(w io.Writer, st Status, now time.Time) {
-	title := account.Title(st.Provider)
-	fmt.Fprintf(w, "%s (profile %s)\n", title, st.Profile)
+// detail is one provider's status as text.
+func detail(st Status, now time.Time) output.Detail {
+	d := output.Detail{Title: fmt.Sprintf("%s (profile %s)", st.title, st.Profile), Width: 10}
 	if !st.Connected {
 		if st.Error != "" {
-			fmt.Fprintf(w, "  not available: %s\n", st.Error)
-			return
+			d.Add("not available", st.Error)
+		} else {
+			d.Add("not connected", st.hint)
 		}
-		fmt.Fprintf(w, "  not connected: %s\n", account.ConnectHint(st.Provider, st.Profile))
-		return
+		return d
 	}
 	source := st.Source
 	switch st.Source {
@@ -155,15 +172,15 @@ func writeStatus(w io.Writer, st Status, now time.Time) {
 	case "file":
 		source = "credentials file (plain text)"
 	}
-	fmt.Fprintf(w, "  source:   %s\n", source)
+	d.Add("source", source)
 	if st.Account != "" {
-		fmt.Fprintf(w, "  account:  %s\n", st.Account)
+		d.Add("account", st.Account)
 	}
 	if len(st.Scopes) > 0 {
-		fmt.Fprintf(w, "  scopes:   %s\n", strings.Join(st.Scopes, " "))
+		d.Add("scopes", strings.Join(st.Scopes, " "))
 	}
 	if st.APIKey != "" {
-		fmt.Fprintf(w, "  api key:  %s\n", st.APIKey)
+		d.Add("api key", st.APIKey)
 	}
 	if st.ExpiresAt != nil {
 		when := st.ExpiresAt.Format(time.RFC3339)
@@ -172,6 +189,7 @@ func writeStatus(w io.Writer, st Status, now time.Time) {
 		} else {
 			when += " (in " + st.ExpiresAt.Sub(now).Round(time.Minute).String() + ")"
 		}
-		fmt.Fprintf(w, "  expires:  %s\n", when)
+		d.Add("expires", when)
 	}
+	return d
 }

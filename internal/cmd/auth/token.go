@@ -7,15 +7,29 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cachelink/cachelink/internal/account"
 	"github.com/cachelink/cachelink/internal/clierr"
 	"github.com/cachelink/cachelink/internal/cmdutil"
 	"github.com/cachelink/cachelink/internal/config"
+	"github.com/cachelink/cachelink/internal/iostreams"
 	"github.com/cachelink/cachelink/internal/output"
-	"github.com/cachelink/cachelink/internal/upstash"
+	"github.com/cachelink/cachelink/internal/provider"
 )
 
-// NewCmdToken returns `token <provider>`.
-func NewCmdToken(f *cmdutil.Factory) *cobra.Command {
+// TokenOptions is what `token` needs.
+type TokenOptions struct {
+	IO       *iostreams.IOStreams
+	Config   func() (*config.Config, error)
+	Accounts *account.Resolver
+	JSON     bool // -o json
+
+	Provider provider.Provider // the argument
+}
+
+// NewCmdToken returns `token <provider>`. runF replaces the run function
+// in tests.
+func NewCmdToken(f *cmdutil.Factory, runF func(context.Context, *TokenOptions) error) *cobra.Command {
+	opts := &TokenOptions{IO: f.IOStreams, Config: f.Config, Accounts: f.Accounts}
 	return &cobra.Command{
 		Use:   "token <provider>",
 		Short: "Print a valid credential for scripts, refreshing it first",
@@ -27,9 +41,18 @@ account email from 'cachelink status upstash' as HTTP Basic credentials).
 With -o json, an object with the token, its source and its expiry.`,
 		Example:   `  curl -H "Authorization: Bearer $(cachelink token polyscale)" https://api.polyscale.ai/v1/caches`,
 		Args:      f.ProviderArgs(false),
-		ValidArgs: f.Providers,
+		ValidArgs: f.ProviderNames(),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runToken(cmd.Context(), f, args[0])
+			p, err := f.Provider(args[0])
+			if err != nil {
+				return err
+			}
+			opts.Provider = p
+			opts.JSON = f.Globals.JSON()
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return tokenRun(cmd.Context(), opts)
 		},
 	}
 }
@@ -43,35 +66,32 @@ type tokenJSON struct {
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 }
 
-func runToken(ctx context.Context, f *cmdutil.Factory, provider string) error {
-	cfg, err := f.Config()
+func tokenRun(ctx context.Context, opts *TokenOptions) error {
+	p := opts.Provider
+	cfg, err := opts.Config()
 	if err != nil {
 		return err
 	}
 	profile := cfg.String(config.Profile)
-	c, err := f.Accounts.Resolve(ctx, provider, profile)
+	c, err := opts.Accounts.Resolve(ctx, p, profile)
 	if err != nil {
 		return err
 	}
-	secret := c.Token
-	if provider == upstash.Name {
-		secret = c.APIKey
-		if secret == "" {
-			return clierr.Authf("the stored Upstash login has no Developer API key").
-				WithHint("Run `cachelink connect upstash` again to create one.")
-		}
+	if c.Secret == "" {
+		return clierr.Authf("the stored %s login holds no credential to print", p.Title()).
+			WithHint(fmt.Sprintf("Run `%s` again.", provider.ConnectCommand(p, profile)))
 	}
-	if f.Globals.JSON() {
-		out := tokenJSON{Provider: provider, Profile: profile, Source: string(c.Source), Token: secret, Email: c.Account}
-		if c.Source == "env" {
+	if opts.JSON {
+		out := tokenJSON{Provider: p.Name(), Profile: profile, Source: string(c.Source), Token: c.Secret, Email: c.Account}
+		if c.FromEnv() {
 			out.Profile = ""
 		}
-		if !c.Expiry.IsZero() && provider != upstash.Name { // the API key does not expire
+		if !c.Expiry.IsZero() {
 			e := c.Expiry.UTC()
 			out.ExpiresAt = &e
 		}
-		return output.JSON(f.IOStreams, out)
+		return output.JSON(opts.IO, out)
 	}
-	_, err = fmt.Fprintln(f.IOStreams.Out, secret)
+	_, err = fmt.Fprintln(opts.IO.Out, c.Secret)
 	return err
 }

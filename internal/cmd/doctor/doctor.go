@@ -21,12 +21,15 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cachelink/cachelink/internal/account"
 	"github.com/cachelink/cachelink/internal/clierr"
 	"github.com/cachelink/cachelink/internal/cmdutil"
 	"github.com/cachelink/cachelink/internal/config"
 	"github.com/cachelink/cachelink/internal/credentials"
+	"github.com/cachelink/cachelink/internal/iostreams"
 	"github.com/cachelink/cachelink/internal/oauth"
 	"github.com/cachelink/cachelink/internal/output"
+	"github.com/cachelink/cachelink/internal/provider"
 )
 
 // Level is how bad a finding is.
@@ -52,17 +55,41 @@ type Check struct {
 // endpointTimeout bounds each reachability probe.
 const endpointTimeout = 5 * time.Second
 
-// Env is what doctor looks at besides the factory; tests replace it.
-type Env struct {
-	Listen   func(network, addr string) (net.Listener, error)
-	Stat     func(string) (os.FileInfo, error)
-	ReadFile func(string) ([]byte, error)
-	GOOS     string
+// DoctorOptions is what `doctor` needs.
+type DoctorOptions struct {
+	IO            *iostreams.IOStreams
+	Config        func() (*config.Config, error)
+	Getenv        func(string) string
+	Store         func() (*credentials.Store, error)
+	HTTPClient    func() *http.Client
+	BrowserUsable func() bool
+	Accounts      *account.Resolver
+	Providers     []provider.Provider // the registered providers, in order
+	JSON          bool                // -o json
+
+	// What doctor looks at besides the factory; tests replace them.
+	Listen   func(network, addr string) (net.Listener, error) // binds the callback ports (net.Listen)
+	Stat     func(string) (os.FileInfo, error)                // os.Stat
+	ReadFile func(string) ([]byte, error)                     // os.ReadFile
+	GOOS     string                                           // runtime.GOOS
 }
 
-// NewCmdDoctor returns `doctor`.
-func NewCmdDoctor(f *cmdutil.Factory) *cobra.Command {
-	env := Env{Listen: net.Listen, Stat: os.Stat, ReadFile: os.ReadFile, GOOS: runtime.GOOS}
+// NewCmdDoctor returns `doctor`. runF replaces the run function in tests.
+func NewCmdDoctor(f *cmdutil.Factory, runF func(context.Context, *DoctorOptions) error) *cobra.Command {
+	opts := &DoctorOptions{
+		IO:            f.IOStreams,
+		Config:        f.Config,
+		Getenv:        f.Getenv,
+		Store:         f.Store,
+		HTTPClient:    f.HTTPClient,
+		BrowserUsable: f.BrowserUsable,
+		Accounts:      f.Accounts,
+		Providers:     f.Providers(),
+		Listen:        net.Listen,
+		Stat:          os.Stat,
+		ReadFile:      os.ReadFile,
+		GOOS:          runtime.GOOS,
+	}
 	return &cobra.Command{
 		Use:   "doctor",
 		Short: "Check the keychain, callback port, browser and endpoints",
@@ -75,24 +102,28 @@ credentials in the environment, and whether each provider endpoint answers.
 Exits 1 when a check fails; warnings alone exit 0.`,
 		Args: cmdutil.ExactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return run(cmd.Context(), f, env)
+			opts.JSON = f.Globals.JSON()
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return doctorRun(cmd.Context(), opts)
 		},
 	}
 }
 
-func run(ctx context.Context, f *cmdutil.Factory, env Env) error {
-	cfg, err := f.Config()
+func doctorRun(ctx context.Context, opts *DoctorOptions) error {
+	cfg, err := opts.Config()
 	if err != nil {
 		return err
 	}
 	var checks []Check
 	add := func(c ...Check) { checks = append(checks, c...) }
-	add(configCheck(cfg))
-	add(storeCheck(f, cfg))
-	add(portChecks(cfg, env)...)
-	add(browserChecks(f, env)...)
-	add(envChecks(f)...)
-	add(endpointChecks(ctx, f, cfg)...)
+	add(configCheck(cfg, opts.Getenv))
+	add(storeCheck(opts.Store))
+	add(portChecks(cfg, opts.Providers, opts.Listen)...)
+	add(browserChecks(opts)...)
+	add(envChecks(opts.Accounts, opts.Providers)...)
+	add(endpointChecks(ctx, opts.HTTPClient(), cfg)...)
 
 	failed := 0
 	for _, c := range checks {
@@ -100,12 +131,12 @@ func run(ctx context.Context, f *cmdutil.Factory, env Env) error {
 			failed++
 		}
 	}
-	if f.Globals.JSON() {
-		if err := output.JSON(f.IOStreams, checks); err != nil {
+	if opts.JSON {
+		if err := output.JSON(opts.IO, checks); err != nil {
 			return err
 		}
 	} else {
-		write(f.IOStreams.Out, checks)
+		write(opts.IO.Out, checks)
 	}
 	if failed > 0 {
 		return clierr.Errorf("%d of %d checks failed", failed, len(checks)).WithHint("Each failed check above says how to fix it.")
@@ -127,9 +158,9 @@ func write(w io.Writer, checks []Check) {
 	}
 }
 
-func configCheck(cfg *config.Config) Check {
+func configCheck(cfg *config.Config, getenv func(string) string) Check {
 	if cfg.File() == "" {
-		dir, _ := config.Dir()
+		dir, _ := config.Dir(getenv)
 		return Check{Name: "config", Level: OK, Detail: "no config file (defaults and environment); would be read from " + filepath.Join(dir, "config.yaml")}
 	}
 	// Load already refused a file others can write.
@@ -138,9 +169,9 @@ func configCheck(cfg *config.Config) Check {
 
 // storeCheck reads a probe item from the keychain: ErrNotFound means it
 // answered.
-func storeCheck(f *cmdutil.Factory, cfg *config.Config) Check {
+func storeCheck(newStore func() (*credentials.Store, error)) Check {
 	c := Check{Name: "credential store"}
-	store, err := f.Store()
+	store, err := newStore()
 	if err != nil {
 		c.Level, c.Detail = Fail, err.Error()
 		c.Fix = "Set CACHELINK_TOKEN_STORE to auto, keyring or file."
@@ -178,11 +209,16 @@ func keychainFix() string {
 
 // portChecks binds the callback port of each redirect URL on both address
 // families, exactly as connect will (oauth.CheckRedirect).
-func portChecks(cfg *config.Config, env Env) []Check {
+func portChecks(cfg *config.Config, providers []provider.Provider, listen func(network, addr string) (net.Listener, error)) []Check {
 	seen := map[string]bool{}
 	var checks []Check
-	for _, key := range []string{config.PolyScaleRedirectURL, config.UpstashRedirectURL} {
-		results, err := oauth.CheckRedirect(cfg.String(key), env.Listen)
+	for _, p := range providers {
+		key := p.Name() + ".redirect_url"
+		login, err := p.Login(cfg, provider.LoginOptions{})
+		if err != nil {
+			continue
+		}
+		results, err := oauth.CheckRedirect(login.OAuth2.RedirectURL, listen)
 		if err != nil {
 			checks = append(checks, Check{Name: "callback port", Level: Fail, Detail: fmt.Sprintf("%s: %v", key, err),
 				Fix: "Set " + key + " to the redirect URI registered with the provider, such as http://localhost:3000/callback."})
@@ -210,17 +246,17 @@ func portChecks(cfg *config.Config, env Env) []Check {
 	return checks
 }
 
-func browserChecks(f *cmdutil.Factory, env Env) []Check {
+func browserChecks(opts *DoctorOptions) []Check {
 	var checks []Check
-	where := environment(f.Getenv, env)
+	where := environment(opts)
 	if len(where) > 0 {
 		checks = append(checks, Check{Name: "session", Level: Info, Detail: strings.Join(where, ", ")})
 	}
 	c := Check{Name: "browser"}
 	switch {
-	case f.Getenv("BROWSER") != "":
-		c.Level, c.Detail = OK, fmt.Sprintf("$BROWSER is set (%s)", firstWord(f.Getenv("BROWSER")))
-	case f.BrowserUsable():
+	case opts.Getenv("BROWSER") != "":
+		c.Level, c.Detail = OK, fmt.Sprintf("$BROWSER is set (%s)", firstWord(opts.Getenv("BROWSER")))
+	case opts.BrowserUsable():
 		c.Level, c.Detail = OK, "the system opener will be used"
 	default:
 		c.Level, c.Detail = Warn, "no browser can open here"
@@ -231,19 +267,20 @@ func browserChecks(f *cmdutil.Factory, env Env) []Check {
 
 // environment names the kinds of session where browsers and keychains
 // behave differently.
-func environment(getenv func(string) string, env Env) []string {
+func environment(opts *DoctorOptions) []string {
+	getenv := opts.Getenv
 	var out []string
 	if getenv("SSH_CONNECTION") != "" || getenv("SSH_TTY") != "" {
 		out = append(out, "SSH session")
 	}
 	if getenv("WSL_DISTRO_NAME") != "" {
 		out = append(out, "WSL")
-	} else if b, err := env.ReadFile("/proc/version"); err == nil && strings.Contains(strings.ToLower(string(b)), "microsoft") {
+	} else if b, err := opts.ReadFile("/proc/version"); err == nil && strings.Contains(strings.ToLower(string(b)), "microsoft") {
 		out = append(out, "WSL")
 	}
-	if _, err := env.Stat("/.dockerenv"); err == nil {
+	if _, err := opts.Stat("/.dockerenv"); err == nil {
 		out = append(out, "container (Docker)")
-	} else if _, err := env.Stat("/run/.containerenv"); err == nil {
+	} else if _, err := opts.Stat("/run/.containerenv"); err == nil {
 		out = append(out, "container (Podman)")
 	} else if getenv("container") != "" {
 		out = append(out, "container ("+getenv("container")+")")
@@ -251,7 +288,7 @@ func environment(getenv func(string) string, env Env) []string {
 	if getenv("CI") != "" {
 		out = append(out, "CI")
 	}
-	if env.GOOS == "linux" && getenv("DISPLAY") == "" && getenv("WAYLAND_DISPLAY") == "" {
+	if opts.GOOS == "linux" && getenv("DISPLAY") == "" && getenv("WAYLAND_DISPLAY") == "" {
 		out = append(out, "no display")
 	}
 	return out
@@ -264,15 +301,15 @@ func firstWord(s string) string {
 	return s
 }
 
-func envChecks(f *cmdutil.Factory) []Check {
+func envChecks(accounts *account.Resolver, providers []provider.Provider) []Check {
 	var checks []Check
-	for _, p := range f.Providers {
-		c, err := f.Accounts.Env(p)
+	for _, p := range providers {
+		c, err := accounts.Env(p)
 		switch {
 		case err != nil:
-			checks = append(checks, Check{Name: p + " environment", Level: Fail, Detail: err.Error(), Fix: "Set both variables, or neither."})
+			checks = append(checks, Check{Name: p.Name() + " environment", Level: Fail, Detail: err.Error(), Fix: "Set both variables, or neither."})
 		case c != nil:
-			checks = append(checks, Check{Name: p + " environment", Level: Info, Detail: strings.Join(c.EnvVars, " and ") + " set: commands use it, not the stored login"})
+			checks = append(checks, Check{Name: p.Name() + " environment", Level: Info, Detail: strings.Join(c.EnvVars, " and ") + " set: commands use it, not the stored login"})
 		}
 	}
 	return checks
@@ -280,11 +317,9 @@ func envChecks(f *cmdutil.Factory) []Check {
 
 // endpointChecks asks each configured endpoint for anything: an HTTP
 // answer of any status means it is reachable.
-func endpointChecks(ctx context.Context, f *cmdutil.Factory, cfg *config.Config) []Check {
-	keys := []string{config.PolyScaleAPIURL, config.PolyScaleAuthURL, config.PolyScaleTokenURL,
-		config.UpstashAPIURL, config.UpstashAuthURL, config.UpstashTokenURL}
+func endpointChecks(ctx context.Context, hc *http.Client, cfg *config.Config) []Check {
+	keys := cfg.Endpoints()
 	checks := make([]Check, len(keys))
-	hc := f.HTTPClient()
 	var wg sync.WaitGroup
 	for i, key := range keys {
 		wg.Add(1)

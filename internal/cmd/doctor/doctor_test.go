@@ -32,6 +32,7 @@ func doctor(t *testing.T, e *cmdtest.Env) (map[string]check, cmdtest.Result) {
 
 func TestDoctorOnAHealthyMachine(t *testing.T) {
 	e := cmdtest.New(t, cmdtest.Options{})
+	e.ReleasePort() // doctor probes it
 	checks, r := doctor(t, e)
 	if r.Code != 0 {
 		t.Errorf("exit %d, want 0; stderr:\n%s", r.Code, r.Stderr)
@@ -52,6 +53,7 @@ func TestDoctorOnAHealthyMachine(t *testing.T) {
 func TestDoctorNamesEachProblemAndItsFix(t *testing.T) {
 	e := cmdtest.New(t, cmdtest.Options{})
 	e.Keyring.Fail.Store(true)
+	e.ReleasePort()
 	l, err := net.Listen("tcp", "127.0.0.1:"+e.Port) // a dev server on the callback port
 	if err != nil {
 		t.Fatal(err)

@@ -3,20 +3,29 @@ package polyscale
 import (
 	"context"
 	"fmt"
-	"io"
+	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/cachelink/cachelink/internal/clierr"
 	"github.com/cachelink/cachelink/internal/cmdutil"
+	"github.com/cachelink/cachelink/internal/iostreams"
 	"github.com/cachelink/cachelink/internal/output"
 	"github.com/cachelink/cachelink/internal/polyscale"
 )
 
-// NewCmdList returns `list polyscale`.
-func NewCmdList(f *cmdutil.Factory) *cobra.Command {
+// ListOptions is what `list polyscale` needs.
+type ListOptions struct {
+	IO        *iostreams.IOStreams
+	PolyScale func() (*polyscale.Client, error) // the API client
+	JSON      bool                              // -o json
+}
+
+// NewCmdList returns `list polyscale`. runF replaces the run function in
+// tests.
+func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *ListOptions) error) *cobra.Command {
+	opts := &ListOptions{IO: f.IOStreams, PolyScale: func() (*polyscale.Client, error) { return newClient(f) }}
 	return &cobra.Command{
 		Use:   "polyscale",
 		Short: "List PolyScale caches",
@@ -28,44 +37,43 @@ caching), or a JSON array with -o json.`,
   cachelink list polyscale -o json | jq -r '.[].id'`,
 		Args: cmdutil.ExactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			client, err := f.PolyScale()
-			if err != nil {
-				return err
+			opts.JSON = f.Globals.JSON()
+			if runF != nil {
+				return runF(cmd.Context(), opts)
 			}
-			caches, err := client.ListCaches(cmd.Context())
-			if err != nil {
-				return err
-			}
-			ios := f.IOStreams
-			if f.Globals.JSON() {
-				out := make([]CacheJSON, len(caches))
-				for i := range caches {
-					out[i] = cacheJSON(&caches[i])
-				}
-				return output.JSON(ios, out)
-			}
-			if ios.IsStdoutTTY() {
-				if len(caches) == 0 {
-					fmt.Fprintln(ios.ErrOut, "No caches yet: create one with `cachelink create polyscale --name NAME --origin-env DATABASE_URL`.")
-					return nil
-				}
-				return table(ios.Out, caches)
-			}
-			for _, c := range caches {
-				fmt.Fprintf(ios.Out, "%s\t%s\t%s\t%s\t%d\t%s\n", cmdutil.OneLine(c.ID), cmdutil.OneLine(c.Name), cmdutil.OneLine(c.Database), cmdutil.OneLine(c.Host), c.Port, caching(c.CachingEnabled))
-			}
-			return nil
+			return listRun(cmd.Context(), opts)
 		},
 	}
 }
 
-func table(w io.Writer, caches []polyscale.Cache) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNAME\tTYPE\tORIGIN\tCACHING")
-	for _, c := range caches {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", cmdutil.OneLine(c.ID), cmdutil.OneLine(c.Name), cmdutil.OneLine(c.Database), hostPort(c.Host, c.Port), caching(c.CachingEnabled))
+func listRun(ctx context.Context, opts *ListOptions) error {
+	client, err := opts.PolyScale()
+	if err != nil {
+		return err
 	}
-	return tw.Flush()
+	caches, err := client.ListCaches(ctx)
+	if err != nil {
+		return err
+	}
+	out := make([]CacheJSON, len(caches))
+	for i := range caches {
+		out[i] = cacheJSON(&caches[i])
+	}
+	return output.Print(opts.IO, opts.JSON, out, table(caches))
+}
+
+// table is the list of caches: host and port are one column on a
+// terminal, two when piped.
+func table(caches []polyscale.Cache) output.Table {
+	t := output.Table{
+		Headers: []string{"ID", "NAME", "TYPE", "ORIGIN", "CACHING"},
+		Empty:   "No caches yet: create one with `cachelink create polyscale --name NAME --origin-env DATABASE_URL`.",
+	}
+	for _, c := range caches {
+		t.Rows = append(t.Rows, []string{c.ID, c.Name, c.Database, hostPort(c.Host, c.Port), caching(c.CachingEnabled)})
+		t.Piped = append(t.Piped, []string{c.ID, c.Name, c.Database, c.Host, strconv.Itoa(c.Port), caching(c.CachingEnabled)})
+	}
+	return t
 }
 
 func hostPort(host string, port int) string {
@@ -83,8 +91,19 @@ func caching(on bool) string {
 	return "off"
 }
 
-// NewCmdGet returns `get polyscale <id|name>`.
-func NewCmdGet(f *cmdutil.Factory) *cobra.Command {
+// GetOptions is what `get polyscale` needs.
+type GetOptions struct {
+	IO        *iostreams.IOStreams
+	PolyScale func() (*polyscale.Client, error) // the API client
+	JSON      bool                              // -o json
+
+	CacheRef string // the cache id or name
+}
+
+// NewCmdGet returns `get polyscale <id|name>`. runF replaces the run
+// function in tests.
+func NewCmdGet(f *cmdutil.Factory, runF func(context.Context, *GetOptions) error) *cobra.Command {
+	opts := &GetOptions{IO: f.IOStreams, PolyScale: func() (*polyscale.Client, error) { return newClient(f) }}
 	return &cobra.Command{
 		Use:   "polyscale <id|name>",
 		Short: "Show a PolyScale cache",
@@ -93,40 +112,64 @@ a name two caches share exits 2 listing their ids). -o json prints the cache
 with stable snake_case keys. Exits 3 when there is no such cache.`,
 		Args: cmdutil.ExactArgs(1, "a cache id or name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			client, err := f.PolyScale()
-			if err != nil {
-				return err
+			opts.CacheRef = args[0]
+			opts.JSON = f.Globals.JSON()
+			if runF != nil {
+				return runF(cmd.Context(), opts)
 			}
-			c, err := client.FindCache(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			if f.Globals.JSON() {
-				return output.JSON(f.IOStreams, cacheJSON(c))
-			}
-			w := f.IOStreams.Out
-			fmt.Fprintf(w, "id:          %s\n", cmdutil.OneLine(c.ID))
-			fmt.Fprintf(w, "name:        %s\n", cmdutil.OneLine(c.Name))
-			if c.Description != nil && *c.Description != "" {
-				fmt.Fprintf(w, "description: %s\n", cmdutil.OneLine(*c.Description))
-			}
-			fmt.Fprintf(w, "type:        %s\n", cmdutil.OneLine(c.Database))
-			fmt.Fprintf(w, "origin:      %s\n", hostPort(c.Host, c.Port))
-			fmt.Fprintf(w, "caching:     %s (%s)\n", caching(c.CachingEnabled), cmdutil.OneLine(c.DefaultCachingBehaviour))
-			if c.CreatedAt != "" {
-				fmt.Fprintf(w, "created:     %s\n", cmdutil.OneLine(c.CreatedAt))
-			}
-			if c.ConnectionURITemplate != "" {
-				fmt.Fprintf(w, "template:    %s\n", cmdutil.OneLine(c.ConnectionURITemplate))
-			}
-			return nil
+			return getRun(cmd.Context(), opts)
 		},
 	}
 }
 
-// NewCmdDelete returns `delete polyscale <id|name>`.
-func NewCmdDelete(f *cmdutil.Factory) *cobra.Command {
-	var yes bool
+func getRun(ctx context.Context, opts *GetOptions) error {
+	client, err := opts.PolyScale()
+	if err != nil {
+		return err
+	}
+	c, err := client.FindCache(ctx, opts.CacheRef)
+	if err != nil {
+		return err
+	}
+	return output.Print(opts.IO, opts.JSON, cacheJSON(c), detail(c))
+}
+
+// detail is one cache for `get polyscale`.
+func detail(c *polyscale.Cache) output.Detail {
+	d := output.Detail{Width: 13}
+	d.Add("id", c.ID)
+	d.Add("name", c.Name)
+	if c.Description != nil && *c.Description != "" {
+		d.Add("description", *c.Description)
+	}
+	d.Add("type", c.Database)
+	d.Add("origin", hostPort(c.Host, c.Port))
+	d.Add("caching", caching(c.CachingEnabled)+" ("+c.DefaultCachingBehaviour+")")
+	if c.CreatedAt != "" {
+		d.Add("created", c.CreatedAt)
+	}
+	if c.ConnectionURITemplate != "" {
+		d.Add("template", c.ConnectionURITemplate)
+	}
+	return d
+}
+
+// DeleteOptions is what `delete polyscale` needs.
+type DeleteOptions struct {
+	IO        *iostreams.IOStreams
+	PolyScale func() (*polyscale.Client, error) // the API client
+	// ConfirmDelete asks to type the name on a terminal (see
+	// cmdutil.Factory.ConfirmDelete).
+	ConfirmDelete func(yes bool, what, name, warning string) error
+
+	CacheRef string // the cache id or name
+	Yes      bool   // --yes
+}
+
+// NewCmdDelete returns `delete polyscale <id|name>`. runF replaces the run
+// function in tests.
+func NewCmdDelete(f *cmdutil.Factory, runF func(context.Context, *DeleteOptions) error) *cobra.Command {
+	opts := &DeleteOptions{IO: f.IOStreams, PolyScale: func() (*polyscale.Client, error) { return newClient(f) }, ConfirmDelete: f.ConfirmDelete}
 	cmd := &cobra.Command{
 		Use:   "polyscale <id|name>",
 		Short: "Delete a PolyScale cache",
@@ -138,27 +181,31 @@ such cache. Applications still connecting through the cache stop working.`,
   cachelink delete polyscale 11111111-2222-4333-8444-555555555555 --yes`,
 		Args: cmdutil.ExactArgs(1, "a cache id or name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runDelete(cmd.Context(), f, args[0], yes)
+			opts.CacheRef = args[0]
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return deleteRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "Delete without asking")
+	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "Delete without asking")
 	return cmd
 }
 
-func runDelete(ctx context.Context, f *cmdutil.Factory, ref string, yes bool) error {
-	client, err := f.PolyScale()
+func deleteRun(ctx context.Context, opts *DeleteOptions) error {
+	client, err := opts.PolyScale()
 	if err != nil {
 		return err
 	}
-	c, err := client.FindCache(ctx, ref)
+	c, err := client.FindCache(ctx, opts.CacheRef)
 	if err != nil {
 		return err
 	}
 	what := fmt.Sprintf("the PolyScale cache %s (%s, %s)", cmdutil.OneLine(c.Name), c.ID, hostPort(c.Host, c.Port))
-	if err := f.ConfirmDelete(yes, what, c.Name, "Applications connecting through it will fail."); err != nil {
+	if err := opts.ConfirmDelete(opts.Yes, what, c.Name, "Applications connecting through it will fail."); err != nil {
 		return err
 	}
-	ios := f.IOStreams
+	ios := opts.IO
 	if err := client.DeleteCache(ctx, c.ID); err != nil {
 		// A retried DELETE whose first attempt went through finds nothing.
 		if clierr.KindOf(err) != clierr.NotFound {
@@ -169,8 +216,19 @@ func runDelete(ctx context.Context, f *cmdutil.Factory, ref string, yes bool) er
 	return nil
 }
 
-// NewCmdPurge returns `purge <cache>`.
-func NewCmdPurge(f *cmdutil.Factory) *cobra.Command {
+// PurgeOptions is what `purge` needs.
+type PurgeOptions struct {
+	IO        *iostreams.IOStreams
+	PolyScale func() (*polyscale.Client, error) // the API client
+	JSON      bool                              // -o json
+
+	CacheRef string // the cache id or name
+}
+
+// NewCmdPurge returns `purge <cache>`. runF replaces the run function in
+// tests.
+func NewCmdPurge(f *cmdutil.Factory, runF func(context.Context, *PurgeOptions) error) *cobra.Command {
+	opts := &PurgeOptions{IO: f.IOStreams, PolyScale: func() (*polyscale.Client, error) { return newClient(f) }}
 	return &cobra.Command{
 		Use:   "purge <cache-id|cache-name>",
 		Short: "Empty a PolyScale cache of its stored results",
@@ -180,23 +238,32 @@ Safe to repeat. Exits 3 when there is no such cache.`,
 		Example: `  cachelink purge shop`,
 		Args:    cmdutil.ExactArgs(1, "a cache id or name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			client, err := f.PolyScale()
-			if err != nil {
-				return err
+			opts.CacheRef = args[0]
+			opts.JSON = f.Globals.JSON()
+			if runF != nil {
+				return runF(cmd.Context(), opts)
 			}
-			c, err := client.FindCache(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			if err := client.PurgeCache(cmd.Context(), c.ID); err != nil {
-				return err
-			}
-			ios := f.IOStreams
-			fmt.Fprintf(ios.ErrOut, "%s Purged the PolyScale cache %s (%s)\n", ios.SuccessIcon(), cmdutil.OneLine(c.Name), c.ID)
-			if f.Globals.JSON() {
-				return output.JSON(ios, map[string]any{"id": c.ID, "name": c.Name, "purged": true})
-			}
-			return nil
+			return purgeRun(cmd.Context(), opts)
 		},
 	}
+}
+
+func purgeRun(ctx context.Context, opts *PurgeOptions) error {
+	client, err := opts.PolyScale()
+	if err != nil {
+		return err
+	}
+	c, err := client.FindCache(ctx, opts.CacheRef)
+	if err != nil {
+		return err
+	}
+	if err := client.PurgeCache(ctx, c.ID); err != nil {
+		return err
+	}
+	ios := opts.IO
+	fmt.Fprintf(ios.ErrOut, "%s Purged the PolyScale cache %s (%s)\n", ios.SuccessIcon(), cmdutil.OneLine(c.Name), c.ID)
+	if opts.JSON {
+		return output.JSON(ios, map[string]any{"id": c.ID, "name": c.Name, "purged": true})
+	}
+	return nil
 }

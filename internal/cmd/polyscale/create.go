@@ -19,14 +19,24 @@ import (
 	"github.com/cachelink/cachelink/internal/cmdutil"
 	"github.com/cachelink/cachelink/internal/config"
 	"github.com/cachelink/cachelink/internal/connstr"
+	"github.com/cachelink/cachelink/internal/iostreams"
 	"github.com/cachelink/cachelink/internal/output"
 	"github.com/cachelink/cachelink/internal/polyscale"
 )
 
-// CreateOptions are the flags of `create polyscale`.
+// CreateOptions is what `create polyscale` needs.
 type CreateOptions struct {
+	IO        *iostreams.IOStreams
+	Config    func() (*config.Config, error)
+	Getenv    func(string) string
+	PolyScale func() (*polyscale.Client, error) // the API client
+	// LookupHost resolves the origin host (the DNS check); the default is
+	// the system resolver.
+	LookupHost func(ctx context.Context, host string) error
+	JSON       bool // -o json
+
 	Name         string
-	Origin       cmdutil.OriginFlags
+	Origin       OriginFlags
 	Type         string
 	Host         string
 	Port         int
@@ -35,21 +45,28 @@ type CreateOptions struct {
 	SkipDNSCheck bool
 	IfNotExists  bool
 
-	hostSet, portSet bool // --host and --port were given (even as "" or 0)
+	HostSet, PortSet bool // --host and --port were given (even as "" or 0)
 }
 
 // dnsTimeout bounds the check that the origin host resolves.
 const dnsTimeout = 5 * time.Second
 
-// lookupHost resolves a host; tests replace it.
-var lookupHost = func(ctx context.Context, host string) error {
+// lookupHost resolves a host with the system resolver.
+func lookupHost(ctx context.Context, host string) error {
 	_, err := net.DefaultResolver.LookupHost(ctx, host)
 	return err
 }
 
-// NewCmdCreate returns `create polyscale`.
-func NewCmdCreate(f *cmdutil.Factory) *cobra.Command {
-	opts := &CreateOptions{}
+// NewCmdCreate returns `create polyscale`. runF replaces the run function
+// in tests.
+func NewCmdCreate(f *cmdutil.Factory, runF func(context.Context, *CreateOptions) error) *cobra.Command {
+	opts := &CreateOptions{
+		IO:         f.IOStreams,
+		Config:     f.Config,
+		Getenv:     f.Getenv,
+		PolyScale:  func() (*polyscale.Client, error) { return newClient(f) },
+		LookupHost: lookupHost,
+	}
 	cmd := &cobra.Command{
 		Use:   "polyscale --name NAME (--origin-env NAME | --origin - | --origin URL | --type T --host H --port P)",
 		Short: "Create a PolyScale cache for an origin database",
@@ -74,8 +91,12 @@ match the origin, and exits 2 when they do not.
   cachelink create polyscale --name shop --origin-env DATABASE_URL --if-not-exists -o json`,
 		Args: cmdutil.ExactArgs(0, "no arguments (the origin comes from --origin, --origin-env or --type/--host/--port)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			opts.hostSet, opts.portSet = cmd.Flags().Changed("host"), cmd.Flags().Changed("port")
-			return runCreate(cmd.Context(), f, opts)
+			opts.HostSet, opts.PortSet = cmd.Flags().Changed("host"), cmd.Flags().Changed("port")
+			opts.JSON = f.Globals.JSON()
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return createRun(cmd.Context(), opts)
 		},
 	}
 	fs := cmd.Flags()
@@ -120,18 +141,18 @@ type target struct {
 	origin *connstr.Origin // nil with --type/--host/--port
 }
 
-func runCreate(ctx context.Context, f *cmdutil.Factory, opts *CreateOptions) error {
-	cfg, err := f.Config()
+func createRun(ctx context.Context, opts *CreateOptions) error {
+	cfg, err := opts.Config()
 	if err != nil {
 		return err
 	}
-	ios := f.IOStreams
+	ios := opts.IO
 
 	// Everything is checked before the first request.
 	if err := cmdutil.CheckName(opts.Name, "cache id"); err != nil {
 		return err
 	}
-	t, err := resolveTarget(f, cfg, opts)
+	t, err := resolveTarget(cfg, opts)
 	if err != nil {
 		return err
 	}
@@ -143,7 +164,7 @@ func runCreate(ctx context.Context, f *cmdutil.Factory, opts *CreateOptions) err
 	}
 	if !opts.SkipDNSCheck {
 		dctx, cancel := context.WithTimeout(ctx, dnsTimeout)
-		err := lookupHost(dctx, t.host)
+		err := opts.LookupHost(dctx, t.host)
 		cancel()
 		if err != nil && ctx.Err() == nil {
 			return clierr.Usagef("the origin host %s does not resolve: %v", t.host, unwrapDNS(err)).
@@ -151,7 +172,7 @@ func runCreate(ctx context.Context, f *cmdutil.Factory, opts *CreateOptions) err
 		}
 	}
 
-	client, err := f.PolyScale()
+	client, err := opts.PolyScale()
 	if err != nil {
 		return err
 	}
@@ -168,7 +189,7 @@ func runCreate(ctx context.Context, f *cmdutil.Factory, opts *CreateOptions) err
 		existed = cache != nil
 	}
 	if cache == nil {
-		if cache, err = create(ctx, f, client, opts, t); err != nil {
+		if cache, err = create(ctx, client, opts, t); err != nil {
 			return err
 		}
 	}
@@ -185,7 +206,7 @@ func runCreate(ctx context.Context, f *cmdutil.Factory, opts *CreateOptions) err
 		verb = "Using the existing"
 	}
 	fmt.Fprintf(ios.ErrOut, "%s %s PolyScale cache %s (%s)\n", ios.SuccessIcon(), verb, cache.Name, cache.ID)
-	if f.Globals.JSON() {
+	if opts.JSON {
 		return output.JSON(ios, out)
 	}
 	if out.ConnectionString != "" {
@@ -198,7 +219,7 @@ func runCreate(ctx context.Context, f *cmdutil.Factory, opts *CreateOptions) err
 
 // create sends the create once and, when its answer is lost, adopts the
 // cache the request may have made instead of making a second one.
-func create(ctx context.Context, f *cmdutil.Factory, client *polyscale.Client, opts *CreateOptions, t target) (*polyscale.Cache, error) {
+func create(ctx context.Context, client *polyscale.Client, opts *CreateOptions, t target) (*polyscale.Cache, error) {
 	body := polyscale.NewCache{
 		Name:                    opts.Name,
 		Host:                    t.host,
@@ -221,7 +242,7 @@ func create(ctx context.Context, f *cmdutil.Factory, client *polyscale.Client, o
 		Named:    func(ctx context.Context) ([]polyscale.Cache, error) { return client.CachesNamed(ctx, opts.Name) },
 		ID:       func(c *polyscale.Cache) string { return c.ID },
 		Matches:  func(c *polyscale.Cache) bool { return matches(c, t) },
-		IOStream: f.IOStreams,
+		IOStream: opts.IO,
 	}
 	return once.Do(ctx, func(ctx context.Context) (*polyscale.Cache, error) {
 		id, err := client.CreateCache(ctx, body)
@@ -232,7 +253,7 @@ func create(ctx context.Context, f *cmdutil.Factory, client *polyscale.Client, o
 		if gerr != nil {
 			// The cache exists: report it rather than fail and invite a
 			// second create.
-			f.IOStreams.Warnf("created the cache %s, but could not read it back: %v", id, gerr)
+			opts.IO.Warnf("created the cache %s, but could not read it back: %v", id, gerr)
 			return &polyscale.Cache{ID: id, Name: body.Name, Description: body.Description, Host: body.Host, Port: body.Port,
 				Database: body.Database, CachingEnabled: body.CachingEnabled, DefaultCachingBehaviour: body.DefaultCachingBehaviour}, nil
 		}
@@ -260,13 +281,13 @@ func matches(c *polyscale.Cache, t target) bool {
 }
 
 // resolveTarget reads the origin, or --type/--host/--port, never both.
-func resolveTarget(f *cmdutil.Factory, cfg *config.Config, opts *CreateOptions) (target, error) {
-	explicit := opts.hostSet || opts.portSet || opts.Host != "" || opts.Port != 0
+func resolveTarget(cfg *config.Config, opts *CreateOptions) (target, error) {
+	explicit := opts.HostSet || opts.PortSet || opts.Host != "" || opts.Port != 0
 	if opts.Origin.Given() {
 		if explicit {
 			return target{}, clierr.Usagef("--host and --port come from the origin; pass either an origin or --type, --host and --port")
 		}
-		origin, err := opts.Origin.Read(f.IOStreams, cfg.Bool(config.NoInput))
+		origin, err := opts.Origin.Read(opts.IO, cfg.Bool(config.NoInput), opts.Getenv)
 		if err != nil {
 			return target{}, err
 		}
@@ -285,10 +306,10 @@ func resolveTarget(f *cmdutil.Factory, cfg *config.Config, opts *CreateOptions) 
 	if opts.Type == "" {
 		missing = append(missing, "--type")
 	}
-	if !opts.hostSet && opts.Host == "" {
+	if !opts.HostSet && opts.Host == "" {
 		missing = append(missing, "--host")
 	}
-	if !opts.portSet && opts.Port == 0 {
+	if !opts.PortSet && opts.Port == 0 {
 		missing = append(missing, "--port")
 	}
 	if len(missing) > 0 {
@@ -313,10 +334,10 @@ func resolveTarget(f *cmdutil.Factory, cfg *config.Config, opts *CreateOptions) 
 }
 
 func edgeHost(cfg *config.Config) (connstr.Edge, error) {
-	edge, err := connstr.ParseEdge(cfg.String(config.PolyScaleEdgeHost))
+	edge, err := connstr.ParseEdge(cfg.String(polyscale.KeyEdgeHost))
 	if err != nil {
 		return edge, clierr.Usagef("invalid polyscale.edge_host: %w", err).
-			WithHint(fmt.Sprintf("Set it (config file or %s) to a host or host:port.", config.EnvName(config.PolyScaleEdgeHost)))
+			WithHint(fmt.Sprintf("Set it (config file or %s) to a host or host:port.", config.EnvName(polyscale.KeyEdgeHost)))
 	}
 	return edge, nil
 }

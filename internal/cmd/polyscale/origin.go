@@ -1,9 +1,8 @@
-package cmdutil
+package polyscale
 
 import (
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -32,10 +31,11 @@ func (o *OriginFlags) Register(cmd *cobra.Command) {
 // Given reports whether either flag was used.
 func (o *OriginFlags) Given() bool { return o.URL != "" || o.Env != "" }
 
-// Read returns the origin, parsed. It warns on stderr when a password came
-// through argv, where shell history and the process list keep it.
-func (o *OriginFlags) Read(ios *iostreams.IOStreams, noInput bool) (*connstr.Origin, error) {
-	raw, fromArgv, err := o.raw(ios, noInput)
+// Read returns the origin, parsed; --origin-env is read with getenv. It
+// warns on stderr when a password came through argv, where shell history
+// and the process list keep it.
+func (o *OriginFlags) Read(ios *iostreams.IOStreams, noInput bool, getenv func(string) string) (*connstr.Origin, error) {
+	raw, fromArgv, err := o.raw(ios, noInput, getenv)
 	if err != nil {
 		return nil, err
 	}
@@ -54,13 +54,13 @@ func (o *OriginFlags) Read(ios *iostreams.IOStreams, noInput bool) (*connstr.Ori
 	return origin, nil
 }
 
-func (o *OriginFlags) raw(ios *iostreams.IOStreams, noInput bool) (s string, fromArgv bool, err error) {
+func (o *OriginFlags) raw(ios *iostreams.IOStreams, noInput bool, getenv func(string) string) (s string, fromArgv bool, err error) {
 	switch {
 	case o.URL != "" && o.Env != "":
 		return "", false, clierr.Usagef("use either --origin or --origin-env, not both")
 	case o.Env != "":
-		v, ok := os.LookupEnv(o.Env)
-		if !ok || v == "" {
+		v := getenv(o.Env)
+		if v == "" {
 			return "", false, clierr.Usagef("environment variable %s is not set or empty", o.Env).
 				WithHint(fmt.Sprintf("Export %s with the origin connection string, or pass it with --origin -.", o.Env))
 		}

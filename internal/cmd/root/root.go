@@ -4,14 +4,13 @@
 package root
 
 import (
+	"strings"
+
 	"github.com/spf13/cobra"
 
 	"github.com/cachelink/cachelink/internal/clierr"
 	"github.com/cachelink/cachelink/internal/cmd/auth"
-	"github.com/cachelink/cachelink/internal/cmd/connstr"
 	"github.com/cachelink/cachelink/internal/cmd/doctor"
-	polyscalecmd "github.com/cachelink/cachelink/internal/cmd/polyscale"
-	upstashcmd "github.com/cachelink/cachelink/internal/cmd/upstash"
 	"github.com/cachelink/cachelink/internal/cmd/version"
 	"github.com/cachelink/cachelink/internal/cmdutil"
 )
@@ -82,29 +81,64 @@ exactly the connection string. Progress, hints and warnings go to stderr.`,
 			cmd.AddCommand(c)
 		}
 	}
-	add("auth", auth.NewCmdConnect(f), auth.NewCmdDisconnect(f), auth.NewCmdStatus(f), auth.NewCmdToken(f))
-	// The resource verbs take the provider as a subcommand.
-	parent := func(use, short string, subs ...*cobra.Command) *cobra.Command {
-		c := &cobra.Command{Use: use, Short: short}
-		f.ProviderParent(c)
-		c.AddCommand(subs...)
-		return c
-	}
-	add("resources",
-		parent("create <provider>", "Create a PolyScale cache or an Upstash Redis database",
-			polyscalecmd.NewCmdCreate(f), upstashcmd.NewCmdCreate(f)),
-		connstr.NewCmdConnstr(f),
-		parent("list <provider>", "List PolyScale caches or Upstash databases",
-			polyscalecmd.NewCmdList(f), upstashcmd.NewCmdList(f)),
-		parent("get <provider> <id|name>", "Show one cache or database",
-			polyscalecmd.NewCmdGet(f), upstashcmd.NewCmdGet(f)),
-		parent("delete <provider> <id|name>", "Delete a cache or database (asks on a terminal; --yes for scripts)",
-			polyscalecmd.NewCmdDelete(f), upstashcmd.NewCmdDelete(f)),
-		polyscalecmd.NewCmdPurge(f),
-		upstashcmd.NewCmdResetPassword(f),
-		polyscalecmd.NewCmdRules(f))
-	add("tool", doctor.NewCmdDoctor(f), version.NewCmdVersion(f, nil))
+	add("auth", auth.NewCmdConnect(f, nil), auth.NewCmdDisconnect(f, nil), auth.NewCmdStatus(f, nil), auth.NewCmdToken(f, nil))
+	add("resources", providerVerbs(f)...)
+	add("tool", doctor.NewCmdDoctor(f, nil), version.NewCmdVersion(f, nil))
 	cmd.SetHelpCommandGroupID("tool")
 	cmd.SetCompletionCommandGroupID("tool")
 	return cmd
+}
+
+// providerVerbs composes the verbs every provider shares (`create
+// <provider>` ...) from what each registered provider contributes, followed
+// by the providers' own commands.
+func providerVerbs(f *cmdutil.Factory) []*cobra.Command {
+	var all []cmdutil.ProviderCommands
+	for _, r := range f.Registry {
+		if r.Commands != nil {
+			all = append(all, r.Commands(f))
+		}
+	}
+	// parent is one verb with the providers that have it; its help names
+	// what they make (noun, or plural for list).
+	parent := func(use string, short func(noun, plural string) string, pick func(cmdutil.ProviderCommands) *cobra.Command) *cobra.Command {
+		c := &cobra.Command{Use: use}
+		f.ProviderParent(c)
+		var nouns, plurals []string
+		for _, pc := range all {
+			if sub := pick(pc); sub != nil {
+				c.AddCommand(sub)
+				nouns, plurals = append(nouns, pc.Noun), append(plurals, pc.Plural)
+			}
+		}
+		c.Short = short(orList(nouns), orList(plurals))
+		return c
+	}
+	cmds := []*cobra.Command{
+		parent("create <provider>", func(n, _ string) string { return "Create a " + n },
+			func(pc cmdutil.ProviderCommands) *cobra.Command { return pc.Create }),
+		parent("connstr <provider>", func(n, _ string) string { return "Print the connection string of a " + n },
+			func(pc cmdutil.ProviderCommands) *cobra.Command { return pc.Connstr }),
+		parent("list <provider>", func(_, p string) string { return "List " + p },
+			func(pc cmdutil.ProviderCommands) *cobra.Command { return pc.List }),
+		parent("get <provider> <id|name>", func(n, _ string) string { return "Show one " + n },
+			func(pc cmdutil.ProviderCommands) *cobra.Command { return pc.Get }),
+		parent("delete <provider> <id|name>", func(n, _ string) string { return "Delete a " + n + " (asks on a terminal; --yes for scripts)" },
+			func(pc cmdutil.ProviderCommands) *cobra.Command { return pc.Delete }),
+	}
+	for _, pc := range all {
+		cmds = append(cmds, pc.Extra...)
+	}
+	return cmds
+}
+
+// orList joins words as people do: "a", "a or b", "a, b or c".
+func orList(words []string) string {
+	switch len(words) {
+	case 0:
+		return ""
+	case 1:
+		return words[0]
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
 }

@@ -135,7 +135,7 @@ func TestARejectedKeyIsReplacedOnceAndStored(t *testing.T) {
 	if key == rejected || !keyIsValid(e, key) {
 		t.Error("`token upstash` does not print the new key")
 	}
-	if rec := storedLogin(t, e); rec.APIKey != key || rec.APIKeyName != after {
+	if storedKey, storedName := upstash.StoredKey(storedLogin(t, e)); storedKey != key || storedName != after {
 		t.Error("the record does not hold the new key")
 	}
 
@@ -328,7 +328,8 @@ func TestAKeyRejectedAgainAfterItWasMintedIsNotMintedOnEveryCommand(t *testing.T
 	if _, err := s.Save(rec); err != nil {
 		t.Fatal(err)
 	}
-	cmdtest.WaitPastKeyName(t, rec.APIKeyName)
+	_, recName := upstash.StoredKey(rec)
+	cmdtest.WaitPastKeyName(t, recName)
 
 	for i := range 3 {
 		r := expectExit(t, e, 4, "list", "upstash")

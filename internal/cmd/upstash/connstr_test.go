@@ -1,4 +1,4 @@
-package connstr_test
+package upstash_test
 
 // `cachelink connstr upstash <db-id|db-name>` run in-process against the
 // sandbox: each format (redis, rest, env, json), --read-only, and

@@ -7,15 +7,15 @@ package upstash
 import (
 	"context"
 	"fmt"
-	"io"
+	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/cachelink/cachelink/internal/clierr"
 	"github.com/cachelink/cachelink/internal/cmdutil"
+	"github.com/cachelink/cachelink/internal/iostreams"
 	"github.com/cachelink/cachelink/internal/output"
 	"github.com/cachelink/cachelink/internal/upstash"
 )
@@ -58,20 +58,25 @@ func ToJSON(d *upstash.Database) DatabaseJSON {
 	return out
 }
 
-// CreateOptions are the flags of `create upstash`.
+// CreateOptions is what `create upstash` needs.
 type CreateOptions struct {
+	IO      *iostreams.IOStreams
+	Upstash func() (*upstash.Client, error) // the Developer API client
+	JSON    bool                            // -o json
+
 	Name        string
 	Region      string
 	ReadRegions []string
 	Eviction    bool
 	Budget      int64
 	IfNotExists bool
-	budgetSet   bool
+	BudgetSet   bool // --budget was given (even as 0)
 }
 
-// NewCmdCreate returns `create upstash`.
-func NewCmdCreate(f *cmdutil.Factory) *cobra.Command {
-	opts := &CreateOptions{}
+// NewCmdCreate returns `create upstash`. runF replaces the run function in
+// tests.
+func NewCmdCreate(f *cmdutil.Factory, runF func(context.Context, *CreateOptions) error) *cobra.Command {
+	opts := &CreateOptions{IO: f.IOStreams, Upstash: func() (*upstash.Client, error) { return newClient(f) }}
 	cmd := &cobra.Command{
 		Use:   "upstash --name NAME --region R [--read-region R]...",
 		Short: "Create an Upstash Redis database",
@@ -94,8 +99,12 @@ rest_token, read_only_rest_token).`,
   REDIS_URL=$(cachelink create upstash --name cache --region eu-west-1 --if-not-exists)`,
 		Args: cmdutil.ExactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			opts.budgetSet = cmd.Flags().Changed("budget")
-			return runCreate(cmd.Context(), f, opts)
+			opts.BudgetSet = cmd.Flags().Changed("budget")
+			opts.JSON = f.Globals.JSON()
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return createRun(cmd.Context(), opts)
 		},
 	}
 	fs := cmd.Flags()
@@ -108,7 +117,7 @@ rest_token, read_only_rest_token).`,
 	return cmd
 }
 
-func runCreate(ctx context.Context, f *cmdutil.Factory, opts *CreateOptions) error {
+func createRun(ctx context.Context, opts *CreateOptions) error {
 	if err := cmdutil.CheckName(opts.Name, "database id"); err != nil {
 		return err
 	}
@@ -118,14 +127,14 @@ func runCreate(ctx context.Context, f *cmdutil.Factory, opts *CreateOptions) err
 	if err := upstash.CheckRegions(opts.Region, opts.ReadRegions); err != nil {
 		return clierr.Wrap(clierr.Usage, err)
 	}
-	if opts.budgetSet && opts.Budget < 0 {
+	if opts.BudgetSet && opts.Budget < 0 {
 		return clierr.Usagef("--budget must not be negative")
 	}
-	client, err := f.Upstash()
+	client, err := opts.Upstash()
 	if err != nil {
 		return err
 	}
-	ios := f.IOStreams
+	ios := opts.IO
 
 	// What already has this name: for --if-not-exists, and so that a
 	// database adopted after a lost answer is the new one.
@@ -152,7 +161,7 @@ func runCreate(ctx context.Context, f *cmdutil.Factory, opts *CreateOptions) err
 		}
 	}
 	if db == nil {
-		if db, err = create(ctx, f, client, opts, before); err != nil {
+		if db, err = create(ctx, client, opts, before); err != nil {
 			return err
 		}
 	}
@@ -162,7 +171,7 @@ func runCreate(ctx context.Context, f *cmdutil.Factory, opts *CreateOptions) err
 		verb = "Using the existing"
 	}
 	fmt.Fprintf(ios.ErrOut, "%s %s Upstash database %s (%s, %s)\n", ios.SuccessIcon(), verb, cmdutil.OneLine(db.Name), db.ID, db.PrimaryRegion)
-	if f.Globals.JSON() {
+	if opts.JSON {
 		out := ToJSON(db)
 		out.Existed = existed
 		return output.JSON(ios, out)
@@ -173,12 +182,12 @@ func runCreate(ctx context.Context, f *cmdutil.Factory, opts *CreateOptions) err
 
 // create sends the create once; after a lost answer it adopts the new
 // database of that name instead of making a second one.
-func create(ctx context.Context, f *cmdutil.Factory, client *upstash.Client, opts *CreateOptions, before []upstash.Database) (*upstash.Database, error) {
+func create(ctx context.Context, client *upstash.Client, opts *CreateOptions, before []upstash.Database) (*upstash.Database, error) {
 	body := upstash.NewDatabase{Name: opts.Name, PrimaryRegion: opts.Region, ReadRegions: opts.ReadRegions}
 	if opts.Eviction {
 		body.Eviction = &opts.Eviction
 	}
-	if opts.budgetSet {
+	if opts.BudgetSet {
 		body.Budget = &opts.Budget
 	}
 	once := cmdutil.CreateOnce[upstash.Database]{
@@ -189,7 +198,7 @@ func create(ctx context.Context, f *cmdutil.Factory, client *upstash.Client, opt
 		Fetch: func(ctx context.Context, id string) (*upstash.Database, error) {
 			return client.GetDatabase(ctx, id, false)
 		},
-		IOStream: f.IOStreams,
+		IOStream: opts.IO,
 	}
 	return once.Do(ctx, func(ctx context.Context) (*upstash.Database, error) { return client.CreateDatabase(ctx, body) })
 }
@@ -210,8 +219,17 @@ func sameRegions(d *upstash.Database, opts *CreateOptions) bool {
 	return true
 }
 
-// NewCmdList returns `list upstash`.
-func NewCmdList(f *cmdutil.Factory) *cobra.Command {
+// ListOptions is what `list upstash` needs.
+type ListOptions struct {
+	IO      *iostreams.IOStreams
+	Upstash func() (*upstash.Client, error) // the Developer API client
+	JSON    bool                            // -o json
+}
+
+// NewCmdList returns `list upstash`. runF replaces the run function in
+// tests.
+func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *ListOptions) error) *cobra.Command {
+	opts := &ListOptions{IO: f.IOStreams, Upstash: func() (*upstash.Client, error) { return newClient(f) }}
 	return &cobra.Command{
 		Use:   "upstash",
 		Short: "List Upstash Redis databases",
@@ -221,57 +239,61 @@ endpoint, state), or a JSON array with -o json (with connection details).
 Passwords and tokens are never shown in the table.`,
 		Args: cmdutil.ExactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			client, err := f.Upstash()
-			if err != nil {
-				return err
+			opts.JSON = f.Globals.JSON()
+			if runF != nil {
+				return runF(cmd.Context(), opts)
 			}
-			dbs, err := client.ListDatabases(cmd.Context())
-			if err != nil {
-				return err
-			}
-			ios := f.IOStreams
-			if f.Globals.JSON() {
-				out := make([]DatabaseJSON, len(dbs))
-				for i := range dbs {
-					out[i] = ToJSON(&dbs[i])
-				}
-				return output.JSON(ios, out)
-			}
-			if ios.IsStdoutTTY() {
-				if len(dbs) == 0 {
-					fmt.Fprintln(ios.ErrOut, "No databases yet: create one with `cachelink create upstash --name NAME --region eu-west-1`.")
-					return nil
-				}
-				return table(ios.Out, dbs)
-			}
-			for _, d := range dbs {
-				reads := strings.Join(d.ReadRegions, ",")
-				if reads == "" {
-					reads = "-" // an empty field would shift columns for awk
-				}
-				fmt.Fprintf(ios.Out, "%s\t%s\t%s\t%s\t%s\t%s\n", cmdutil.OneLine(d.ID), cmdutil.OneLine(d.Name), cmdutil.OneLine(d.PrimaryRegion),
-					cmdutil.OneLine(reads), cmdutil.OneLine(upstash.Host(&d)), cmdutil.OneLine(d.State))
-			}
-			return nil
+			return listRun(cmd.Context(), opts)
 		},
 	}
 }
 
-func table(w io.Writer, dbs []upstash.Database) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNAME\tREGION\tREAD REGIONS\tENDPOINT\tSTATE")
+func listRun(ctx context.Context, opts *ListOptions) error {
+	client, err := opts.Upstash()
+	if err != nil {
+		return err
+	}
+	dbs, err := client.ListDatabases(ctx)
+	if err != nil {
+		return err
+	}
+	out := make([]DatabaseJSON, len(dbs))
+	for i := range dbs {
+		out[i] = ToJSON(&dbs[i])
+	}
+	return output.Print(opts.IO, opts.JSON, out, table(dbs))
+}
+
+// table is the list of databases, the same columns on a terminal and
+// piped; it holds no secrets.
+func table(dbs []upstash.Database) output.Table {
+	t := output.Table{
+		Headers: []string{"ID", "NAME", "REGION", "READ REGIONS", "ENDPOINT", "STATE"},
+		Empty:   "No databases yet: create one with `cachelink create upstash --name NAME --region eu-west-1`.",
+	}
 	for _, d := range dbs {
 		reads := strings.Join(d.ReadRegions, ",")
 		if reads == "" {
-			reads = "-"
+			reads = "-" // an empty field would shift columns for awk
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", cmdutil.OneLine(d.ID), cmdutil.OneLine(d.Name), cmdutil.OneLine(d.PrimaryRegion), cmdutil.OneLine(reads), cmdutil.OneLine(upstash.Host(&d)), cmdutil.OneLine(d.State))
+		t.Rows = append(t.Rows, []string{d.ID, d.Name, d.PrimaryRegion, reads, upstash.Host(&d), d.State})
 	}
-	return tw.Flush()
+	return t
 }
 
-// NewCmdGet returns `get upstash <id|name>`.
-func NewCmdGet(f *cmdutil.Factory) *cobra.Command {
+// GetOptions is what `get upstash` needs.
+type GetOptions struct {
+	IO      *iostreams.IOStreams
+	Upstash func() (*upstash.Client, error) // the Developer API client
+	JSON    bool                            // -o json
+
+	DBRef string // the database id or name
+}
+
+// NewCmdGet returns `get upstash <id|name>`. runF replaces the run
+// function in tests.
+func NewCmdGet(f *cmdutil.Factory, runF func(context.Context, *GetOptions) error) *cobra.Command {
+	opts := &GetOptions{IO: f.IOStreams, Upstash: func() (*upstash.Client, error) { return newClient(f) }}
 	return &cobra.Command{
 		Use:   "upstash <id|name>",
 		Short: "Show an Upstash Redis database",
@@ -281,46 +303,72 @@ includes them with the connection details. Exits 3 when there is no such
 database.`,
 		Args: cmdutil.ExactArgs(1, "a database id or name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			client, err := f.Upstash()
-			if err != nil {
-				return err
+			opts.DBRef = args[0]
+			opts.JSON = f.Globals.JSON()
+			if runF != nil {
+				return runF(cmd.Context(), opts)
 			}
-			d, err := client.FindDatabase(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			if f.Globals.JSON() {
-				return output.JSON(f.IOStreams, ToJSON(d))
-			}
-			w := f.IOStreams.Out
-			fmt.Fprintf(w, "id:            %s\n", cmdutil.OneLine(d.ID))
-			fmt.Fprintf(w, "name:          %s\n", cmdutil.OneLine(d.Name))
-			fmt.Fprintf(w, "region:        %s\n", cmdutil.OneLine(d.PrimaryRegion))
-			if len(d.ReadRegions) > 0 {
-				fmt.Fprintf(w, "read regions:  %s\n", cmdutil.OneLine(strings.Join(d.ReadRegions, ", ")))
-			}
-			fmt.Fprintf(w, "endpoint:      %s:%d (TLS)\n", cmdutil.OneLine(upstash.Host(d)), d.Port)
-			fmt.Fprintf(w, "redis url:     rediss://default:********@%s:%d\n", cmdutil.OneLine(upstash.Host(d)), d.Port)
-			fmt.Fprintf(w, "rest url:      %s\n", cmdutil.OneLine(upstash.RESTURL(d)))
-			if d.State != "" {
-				fmt.Fprintf(w, "state:         %s\n", cmdutil.OneLine(d.State))
-			}
-			if d.Type != "" {
-				fmt.Fprintf(w, "plan:          %s\n", cmdutil.OneLine(d.Type))
-			}
-			fmt.Fprintf(w, "eviction:      %t\n", d.Eviction)
-			if d.CreationTime > 0 {
-				fmt.Fprintf(w, "created:       %s\n", time.Unix(d.CreationTime, 0).UTC().Format(time.RFC3339))
-			}
-			fmt.Fprintln(w, "secrets:       `cachelink connstr upstash "+d.ID+"` prints them")
-			return nil
+			return getRun(cmd.Context(), opts)
 		},
 	}
 }
 
-// NewCmdDelete returns `delete upstash <id|name>`.
-func NewCmdDelete(f *cmdutil.Factory) *cobra.Command {
-	var yes bool
+func getRun(ctx context.Context, opts *GetOptions) error {
+	client, err := opts.Upstash()
+	if err != nil {
+		return err
+	}
+	d, err := client.FindDatabase(ctx, opts.DBRef)
+	if err != nil {
+		return err
+	}
+	return output.Print(opts.IO, opts.JSON, ToJSON(d), detail(d))
+}
+
+// detail is one database for `get upstash`, with the password and tokens
+// masked.
+func detail(d *upstash.Database) output.Detail {
+	out := output.Detail{Width: 15}
+	out.Add("id", d.ID)
+	out.Add("name", d.Name)
+	out.Add("region", d.PrimaryRegion)
+	if len(d.ReadRegions) > 0 {
+		out.Add("read regions", strings.Join(d.ReadRegions, ", "))
+	}
+	host := upstash.Host(d)
+	out.Add("endpoint", fmt.Sprintf("%s:%d (TLS)", host, d.Port))
+	out.Add("redis url", fmt.Sprintf("rediss://default:********@%s:%d", host, d.Port))
+	out.Add("rest url", upstash.RESTURL(d))
+	if d.State != "" {
+		out.Add("state", d.State)
+	}
+	if d.Type != "" {
+		out.Add("plan", d.Type)
+	}
+	out.Add("eviction", strconv.FormatBool(d.Eviction))
+	if d.CreationTime > 0 {
+		out.Add("created", time.Unix(d.CreationTime, 0).UTC().Format(time.RFC3339))
+	}
+	out.Add("secrets", "`cachelink connstr upstash "+d.ID+"` prints them")
+	return out
+}
+
+// DeleteOptions is what `delete upstash` needs.
+type DeleteOptions struct {
+	IO      *iostreams.IOStreams
+	Upstash func() (*upstash.Client, error) // the Developer API client
+	// ConfirmDelete asks to type the name on a terminal (see
+	// cmdutil.Factory.ConfirmDelete).
+	ConfirmDelete func(yes bool, what, name, warning string) error
+
+	DBRef string // the database id or name
+	Yes   bool   // --yes
+}
+
+// NewCmdDelete returns `delete upstash <id|name>`. runF replaces the run
+// function in tests.
+func NewCmdDelete(f *cmdutil.Factory, runF func(context.Context, *DeleteOptions) error) *cobra.Command {
+	opts := &DeleteOptions{IO: f.IOStreams, Upstash: func() (*upstash.Client, error) { return newClient(f) }, ConfirmDelete: f.ConfirmDelete}
 	cmd := &cobra.Command{
 		Use:   "upstash <id|name>",
 		Short: "Delete an Upstash Redis database",
@@ -332,27 +380,31 @@ cachelink asks you to type the database's name first; scripts pass --yes
   cachelink delete upstash 3f6b2d4e-1111-4222-8333-444455556666 --yes`,
 		Args: cmdutil.ExactArgs(1, "a database id or name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runDelete(cmd.Context(), f, args[0], yes)
+			opts.DBRef = args[0]
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return deleteRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "Delete without asking")
+	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "Delete without asking")
 	return cmd
 }
 
-func runDelete(ctx context.Context, f *cmdutil.Factory, ref string, yes bool) error {
-	client, err := f.Upstash()
+func deleteRun(ctx context.Context, opts *DeleteOptions) error {
+	client, err := opts.Upstash()
 	if err != nil {
 		return err
 	}
-	d, err := client.FindDatabase(ctx, ref)
+	d, err := client.FindDatabase(ctx, opts.DBRef)
 	if err != nil {
 		return err
 	}
 	what := fmt.Sprintf("the Upstash database %s (%s, %s)", cmdutil.OneLine(d.Name), d.ID, cmdutil.OneLine(d.PrimaryRegion))
-	if err := f.ConfirmDelete(yes, what, d.Name, "Its data is lost."); err != nil {
+	if err := opts.ConfirmDelete(opts.Yes, what, d.Name, "Its data is lost."); err != nil {
 		return err
 	}
-	ios := f.IOStreams
+	ios := opts.IO
 	if err := client.DeleteDatabase(ctx, d.ID); err != nil && clierr.KindOf(err) != clierr.NotFound {
 		return err // (a retried DELETE whose first attempt went through finds nothing)
 	}
@@ -360,8 +412,19 @@ func runDelete(ctx context.Context, f *cmdutil.Factory, ref string, yes bool) er
 	return nil
 }
 
-// NewCmdResetPassword returns `reset-password <db>`.
-func NewCmdResetPassword(f *cmdutil.Factory) *cobra.Command {
+// ResetPasswordOptions is what `reset-password` needs.
+type ResetPasswordOptions struct {
+	IO      *iostreams.IOStreams
+	Upstash func() (*upstash.Client, error) // the Developer API client
+	JSON    bool                            // -o json
+
+	DBRef string // the database id or name
+}
+
+// NewCmdResetPassword returns `reset-password <db>`. runF replaces the run
+// function in tests.
+func NewCmdResetPassword(f *cmdutil.Factory, runF func(context.Context, *ResetPasswordOptions) error) *cobra.Command {
+	opts := &ResetPasswordOptions{IO: f.IOStreams, Upstash: func() (*upstash.Client, error) { return newClient(f) }}
 	return &cobra.Command{
 		Use:   "reset-password <db-id|db-name>",
 		Short: "Give an Upstash Redis database a new password and print its new URL",
@@ -371,25 +434,34 @@ details). Clients using the old password stop working at once.`,
 		Example: `  REDIS_URL=$(cachelink reset-password cache)`,
 		Args:    cmdutil.ExactArgs(1, "a database id or name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			client, err := f.Upstash()
-			if err != nil {
-				return err
+			opts.DBRef = args[0]
+			opts.JSON = f.Globals.JSON()
+			if runF != nil {
+				return runF(cmd.Context(), opts)
 			}
-			d, err := client.FindDatabase(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			nd, err := client.ResetPassword(cmd.Context(), d.ID)
-			if err != nil {
-				return err
-			}
-			ios := f.IOStreams
-			fmt.Fprintf(ios.ErrOut, "%s Reset the password of the Upstash database %s (%s)\n", ios.SuccessIcon(), cmdutil.OneLine(nd.Name), nd.ID)
-			if f.Globals.JSON() {
-				return output.JSON(ios, ToJSON(nd))
-			}
-			_, err = fmt.Fprintln(ios.Out, upstash.RedisURL(nd))
-			return err
+			return resetPasswordRun(cmd.Context(), opts)
 		},
 	}
+}
+
+func resetPasswordRun(ctx context.Context, opts *ResetPasswordOptions) error {
+	client, err := opts.Upstash()
+	if err != nil {
+		return err
+	}
+	d, err := client.FindDatabase(ctx, opts.DBRef)
+	if err != nil {
+		return err
+	}
+	nd, err := client.ResetPassword(ctx, d.ID)
+	if err != nil {
+		return err
+	}
+	ios := opts.IO
+	fmt.Fprintf(ios.ErrOut, "%s Reset the password of the Upstash database %s (%s)\n", ios.SuccessIcon(), cmdutil.OneLine(nd.Name), nd.ID)
+	if opts.JSON {
+		return output.JSON(ios, ToJSON(nd))
+	}
+	_, err = fmt.Fprintln(ios.Out, upstash.RedisURL(nd))
+	return err
 }

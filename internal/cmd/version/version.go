@@ -13,16 +13,16 @@ import (
 	"github.com/cachelink/cachelink/internal/output"
 )
 
-// Options is what `version` needs.
-type Options struct {
+// VersionOptions is what `version` needs.
+type VersionOptions struct {
 	IO   *iostreams.IOStreams
 	Info build.Info
 	JSON bool
 }
 
 // NewCmdVersion returns the command. runF replaces the run function in tests.
-func NewCmdVersion(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{IO: f.IOStreams, Info: f.Build}
+func NewCmdVersion(f *cmdutil.Factory, runF func(context.Context, *VersionOptions) error) *cobra.Command {
+	opts := &VersionOptions{IO: f.IOStreams, Info: f.Build}
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print the version, commit and build date",
@@ -32,12 +32,12 @@ func NewCmdVersion(f *cmdutil.Factory, runF func(context.Context, *Options) erro
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
-			return run(cmd.Context(), opts)
+			return versionRun(cmd.Context(), opts)
 		},
 	}
 }
 
-func run(_ context.Context, opts *Options) error {
+func versionRun(_ context.Context, opts *VersionOptions) error {
 	if opts.JSON {
 		return output.JSON(opts.IO, opts.Info)
 	}

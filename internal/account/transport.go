@@ -1,0 +1,102 @@
+package account
+
+import (
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/cachelink/cachelink/internal/httpx"
+	"github.com/cachelink/cachelink/internal/provider"
+)
+
+// Transport authenticates the requests of one provider and profile: it
+// resolves the credential (Resolver.Resolve), lets the provider put it on
+// the request, and when the provider answers 401 to a stored login it lets
+// the provider recover once (a forced refresh under the cross-process lock,
+// or a new key) and sends the request again. A 401 means nothing was done,
+// so resending even a POST creates nothing twice; any other answer, and
+// every transport error, is returned as it is (retries of what is safe to
+// resend happen below, in Base). A second 401, or a 401 to a credential
+// from the environment, is exit 4 with the way out.
+//
+// Errors of its own (no credential, a refused login) come wrapped in
+// httpx.CredentialError, so that the API clients report them unchanged
+// rather than as a network failure.
+type Transport struct {
+	Resolver *Resolver
+	Provider provider.Provider
+	Profile  string
+	// Base sends the authorized request (the API client's transport, with
+	// its retries); nil means http.DefaultTransport.
+	Base http.RoundTripper
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	c, err := t.Resolver.Resolve(ctx, t.Provider, t.Profile)
+	if err != nil {
+		return nil, t.fail(req, err)
+	}
+	resp, err := t.send(req, c, false)
+	if err != nil || resp.StatusCode != http.StatusUnauthorized {
+		return resp, err
+	}
+	drain(resp)
+	if c.FromEnv() || c.Record == nil || c.Record.RefreshToken == "" {
+		return nil, t.fail(req, Rejected(t.Provider, c))
+	}
+	s, err := t.Resolver.Session(t.Provider, t.Profile)
+	if err != nil {
+		return nil, t.fail(req, err)
+	}
+	if c, err = t.Provider.Recover(ctx, s, c); err != nil {
+		return nil, t.fail(req, err)
+	}
+	if req.Body != nil && req.GetBody == nil {
+		return nil, t.fail(req, errors.New("the request cannot be sent again with the new credential"))
+	}
+	resp, err = t.send(req, c, true)
+	if err != nil || resp.StatusCode != http.StatusUnauthorized {
+		return resp, err
+	}
+	drain(resp)
+	t.Provider.Refused(ctx, s, c)
+	return nil, t.fail(req, Rejected(t.Provider, c))
+}
+
+// send authorizes a copy of req with c (a RoundTripper must not change the
+// request it was given) and sends it; again means a second send, with a
+// fresh copy of the body.
+func (t *Transport) send(req *http.Request, c *provider.Credential, again bool) (*http.Response, error) {
+	out := req.Clone(req.Context())
+	if again && req.GetBody != nil {
+		body, err := req.GetBody()
+		if err != nil {
+			return nil, err
+		}
+		out.Body = body
+	}
+	t.Provider.Authorize(out, c)
+	base := t.Base
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return base.RoundTrip(out)
+}
+
+// fail closes the request's body, as a RoundTripper must, and marks err as
+// the credentials' rather than the network's.
+func (t *Transport) fail(req *http.Request, err error) error {
+	if req.Body != nil {
+		req.Body.Close()
+	}
+	return &httpx.CredentialError{Err: err}
+}
+
+// drain reads a little of a refused answer and closes it, so the
+// connection can be reused.
+func drain(resp *http.Response) {
+	_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
+	resp.Body.Close()
+}

@@ -1,0 +1,39 @@
+// Package polyscale implements PolyScale's commands: create, connstr,
+// list, get and delete under the verbs every provider shares, and purge and
+// rules of its own. The API client and the login are internal/polyscale's.
+package polyscale
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/cachelink/cachelink/internal/cmdutil"
+	"github.com/cachelink/cachelink/internal/polyscale"
+)
+
+// Commands are what PolyScale adds to the command tree.
+func Commands(f *cmdutil.Factory) cmdutil.ProviderCommands {
+	return cmdutil.ProviderCommands{
+		Create:  NewCmdCreate(f, nil),
+		Connstr: NewCmdConnstr(f, nil),
+		List:    NewCmdList(f, nil),
+		Get:     NewCmdGet(f, nil),
+		Delete:  NewCmdDelete(f, nil),
+		Noun:    "cache",
+		Plural:  "PolyScale caches",
+		Extra:   []*cobra.Command{NewCmdPurge(f, nil), NewCmdRules(f)},
+	}
+}
+
+// newClient is the PolyScale API client of the --profile in use: the
+// environment's API key or the stored login, refreshed as needed.
+func newClient(f *cmdutil.Factory) (*polyscale.Client, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return nil, err
+	}
+	hc, err := f.AuthClient(polyscale.Provider)
+	if err != nil {
+		return nil, err
+	}
+	return &polyscale.Client{BaseURL: cfg.String(polyscale.KeyAPIURL), HTTP: hc}, nil
+}
