@@ -26,6 +26,7 @@ func newFactory(e *cmdtest.Env) *cmdutil.Factory {
 	ios, _, _, _ := iostreams.Test()
 	f := factory.New(ios, nil, registry.Providers())
 	f.Keyring = e.Keyring
+	f.Getenv = e.Getenv
 	return f
 }
 
@@ -66,6 +67,7 @@ func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestA401ForcesOneRefreshAndOneRetry(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.New(t, cmdtest.Options{})
 	e.MustRun(t, "connect", "polyscale")
 	first := strings.TrimSpace(e.Run("token", "polyscale").Stdout)
@@ -93,6 +95,7 @@ func TestA401ForcesOneRefreshAndOneRetry(t *testing.T) {
 }
 
 func TestASecond401MeansConnectAgain(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.New(t, cmdtest.Options{})
 	e.MustRun(t, "connect", "polyscale")
 	var seen []string // the API refuses every token
@@ -115,8 +118,9 @@ func TestASecond401MeansConnectAgain(t *testing.T) {
 }
 
 func TestA401ToAnEnvironmentKeyIsNotRetried(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.New(t, cmdtest.Options{})
-	t.Setenv("POLYSCALE_API_KEY", "bad-key")
+	e.Setenv("POLYSCALE_API_KEY", "bad-key")
 	a := &api{revoked: map[string]bool{"bad-key": true}}
 	srv := httptest.NewServer(a)
 	defer srv.Close()

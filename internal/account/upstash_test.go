@@ -27,6 +27,7 @@ import (
 )
 
 func TestUpstashEnvPairIsBothOrNeither(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		email, key string
@@ -40,6 +41,7 @@ func TestUpstashEnvPairIsBothOrNeither(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			env := map[string]string{"UPSTASH_EMAIL": tt.email, "UPSTASH_API_KEY": tt.key}
 			r := &account.Resolver{Getenv: func(k string) string { return env[k] }}
 			c, err := r.Env(upstash.Provider)
@@ -93,6 +95,7 @@ func (b *basicRecorder) sent() []string {
 }
 
 func TestARejectedUpstashKeyIsMintedAgainOnceAndRetried(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.New(t, cmdtest.Options{})
 	e.MustRun(t, "connect", "upstash")
 	rejected := e.RejectUpstashKey(t, "default")
@@ -126,6 +129,7 @@ func TestARejectedUpstashKeyIsMintedAgainOnceAndRetried(t *testing.T) {
 }
 
 func TestASecond401AfterTheNewKeyIsExit4WithTheAccountHint(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.New(t, cmdtest.Options{})
 	e.MustRun(t, "connect", "upstash")
 	e.RejectUpstashKey(t, "default")
@@ -152,11 +156,12 @@ func TestASecond401AfterTheNewKeyIsExit4WithTheAccountHint(t *testing.T) {
 }
 
 func TestARejectedUpstashEnvKeyIsNotReplaced(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.New(t, cmdtest.Options{})
 	e.MustRun(t, "connect", "upstash")
 	e.Keyring.Calls.Store(0)
-	t.Setenv("UPSTASH_EMAIL", e.Sandbox.Account.Email)
-	t.Setenv("UPSTASH_API_KEY", "wrong-key-SENTINEL")
+	e.Setenv("UPSTASH_EMAIL", e.Sandbox.Account.Email)
+	e.Setenv("UPSTASH_API_KEY", "wrong-key-SENTINEL")
 	rec := &basicRecorder{}
 
 	_, err := rec.call(newFactory(e), e.Server.URL)
@@ -176,6 +181,7 @@ func TestARejectedUpstashEnvKeyIsNotReplaced(t *testing.T) {
 }
 
 func TestAStoredLoginWithoutARefreshTokenIsNotReplaced(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.New(t, cmdtest.Options{})
 	e.MustRun(t, "connect", "upstash")
 	s := e.CredentialStore(t)
@@ -200,6 +206,7 @@ func TestAStoredLoginWithoutARefreshTokenIsNotReplaced(t *testing.T) {
 }
 
 func TestParallelCallsMintOneUpstashKey(t *testing.T) {
+	t.Parallel()
 	const n = 8
 	e := cmdtest.New(t, cmdtest.Options{})
 	e.MustRun(t, "connect", "upstash")
@@ -255,6 +262,7 @@ func TestParallelCallsMintOneUpstashKey(t *testing.T) {
 }
 
 func TestAtTheKeyLimitTheErrorSaysWhatToDo(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.New(t, cmdtest.Options{})
 	e.MustRun(t, "connect", "upstash")
 	s := e.CredentialStore(t)
@@ -289,6 +297,7 @@ func TestAtTheKeyLimitTheErrorSaysWhatToDo(t *testing.T) {
 // second profile of the account, another machine) must not make this one
 // fail.
 func TestANewKeyIsMintedWhenItsNameIsTaken(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.New(t, cmdtest.Options{})
 	e.MustRun(t, "connect", "upstash")
 	e.RejectUpstashKey(t, "default")

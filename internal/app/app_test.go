@@ -2,12 +2,14 @@ package app_test
 
 import (
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/cachelink/cachelink/internal/app"
+	"github.com/cachelink/cachelink/internal/cmdutil"
 	"github.com/cachelink/cachelink/internal/golden"
 	"github.com/cachelink/cachelink/internal/iostreams"
 )
@@ -34,27 +36,41 @@ type result struct {
 
 func (r run) exec(t *testing.T) result {
 	t.Helper()
-	dir := t.TempDir()
-	t.Setenv("CACHELINK_CONFIG_DIR", dir)
+	env := map[string]string{"CACHELINK_CONFIG_DIR": t.TempDir(), "TERM": "xterm"}
 	for _, k := range []string{"CACHELINK_POLYSCALE_EDGE_HOST", "CACHELINK_POLYSCALE_CLIENT_ID", "POLYSCALE_API_KEY", "UPSTASH_EMAIL", "UPSTASH_API_KEY", "CACHELINK_TOKEN_STORE", "CACHELINK_NO_INPUT", "CACHELINK_PROFILE", "NO_COLOR", "DATABASE_URL"} {
-		t.Setenv(k, "")
-		os.Unsetenv(k)
+		env[k] = ""
 	}
-	t.Setenv("TERM", "xterm")
-	for k, v := range r.env {
-		t.Setenv(k, v)
-	}
+	maps.Copy(env, r.env)
 	ios, in, out, errOut := iostreams.Test()
 	in.WriteString(r.stdin)
+	ios.SetColorEnv(getenv(env))
 	ios.SetStdoutTTY(r.stdoutTTY)
 	ios.SetStderrTTY(r.stderrTTY)
-	code := app.Run(context.Background(), ios, r.args)
+	code := app.RunWith(context.Background(), ios, r.args, withEnv(env))
 	return result{code: code, stdout: out.String(), stderr: errOut.String()}
+}
+
+// getenv reads env, a run's own environment ("" is unset), and the
+// process's for the variables env does not hold (PATH, HOME): the tests
+// never change the process's environment, so they can run in parallel.
+func getenv(env map[string]string) func(string) string {
+	return func(k string) string {
+		if v, ok := env[k]; ok {
+			return v
+		}
+		return os.Getenv(k)
+	}
+}
+
+// withEnv makes the factory read env (see getenv).
+func withEnv(env map[string]string) func(*cmdutil.Factory) {
+	return func(f *cmdutil.Factory) { f.Getenv = getenv(env) }
 }
 
 // TestGolden runs command lines end to end and compares stdout and stderr,
 // separately, with testdata/app/<name>.stdout and .stderr.
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	pgURL := "postgres://app:" + sentinel + "@db.example.com:5432/shop?sslmode=verify-full"
 	tests := []struct {
 		name string
@@ -101,6 +117,7 @@ func TestGolden(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			res := tt.run.exec(t)
 			if res.code != tt.code {
 				t.Errorf("exit code = %d, want %d\nstderr: %s", res.code, tt.code, res.stderr)
@@ -121,6 +138,7 @@ func TestGolden(t *testing.T) {
 }
 
 func TestConnstrCapturesExactlyOneLine(t *testing.T) {
+	t.Parallel()
 	res := run{
 		args: []string{"connstr", "polyscale", cacheID, "--origin-env", "DATABASE_URL"},
 		env:  map[string]string{"DATABASE_URL": "postgresql://app:p%40ss%2Fw%3Ard@[2001:db8::1]:5432/shop"},
@@ -141,6 +159,7 @@ func TestConnstrCapturesExactlyOneLine(t *testing.T) {
 }
 
 func TestWriteEnvMergesIntoFile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, ".env")
 	if err := os.WriteFile(path, []byte("# app settings\nPORT=8080\nDATABASE_URL=postgres://old\n"), 0o644); err != nil {
@@ -171,6 +190,7 @@ func TestWriteEnvMergesIntoFile(t *testing.T) {
 }
 
 func TestWriteEnvRefusesSymlink(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	target := filepath.Join(dir, "elsewhere")
 	if err := os.WriteFile(target, []byte("KEEP=1\n"), 0o600); err != nil {
@@ -193,6 +213,7 @@ func TestWriteEnvRefusesSymlink(t *testing.T) {
 }
 
 func TestConfigFileSetsEdgeHost(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "custom.yaml")
 	if err := os.WriteFile(cfg, []byte("polyscale:\n  edge_host: private.edge.example\n"), 0o600); err != nil {
@@ -212,6 +233,7 @@ func TestConfigFileSetsEdgeHost(t *testing.T) {
 }
 
 func TestMissingConfigFileIsUsageError(t *testing.T) {
+	t.Parallel()
 	res := run{args: []string{"connstr", "polyscale", cacheID, "--origin-env", "X", "--config", "/nonexistent/cachelink.yaml"}}.exec(t)
 	if res.code != 2 || !strings.Contains(res.stderr, "does not exist") {
 		t.Fatalf("exit %d, stderr %q", res.code, res.stderr)
@@ -219,6 +241,7 @@ func TestMissingConfigFileIsUsageError(t *testing.T) {
 }
 
 func TestHelpAndVersionReadNoConfig(t *testing.T) {
+	t.Parallel()
 	// A config file that would be refused proves --help and version never read it.
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "config.yaml"), []byte("x: 1\n"), 0o666); err != nil {
@@ -237,6 +260,7 @@ func TestHelpAndVersionReadNoConfig(t *testing.T) {
 }
 
 func TestVersion(t *testing.T) {
+	t.Parallel()
 	res := run{args: []string{"version"}}.exec(t)
 	if res.code != 0 || !strings.HasPrefix(res.stdout, "cachelink version ") {
 		t.Fatalf("exit %d, stdout %q", res.code, res.stdout)
@@ -250,14 +274,14 @@ func TestVersion(t *testing.T) {
 }
 
 func TestInterruptedRunExits130(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	ios, in, _, errOut := iostreams.Test()
 	in.WriteString("")
-	t.Setenv("CACHELINK_CONFIG_DIR", t.TempDir())
-	t.Setenv("DATABASE_URL", "postgres://a:b@h/db")
+	env := map[string]string{"CACHELINK_CONFIG_DIR": t.TempDir(), "DATABASE_URL": "postgres://a:b@h/db"}
 	// The command itself does not block, so cancellation is observed after it.
-	code := app.Run(ctx, ios, []string{"connstr", "polyscale", cacheID})
+	code := app.RunWith(ctx, ios, []string{"connstr", "polyscale", cacheID}, withEnv(env))
 	if code != app.ExitInterrupted {
 		t.Fatalf("exit %d, want 130; stderr %q", code, errOut.String())
 	}

@@ -6,6 +6,7 @@ import (
 )
 
 func TestLinkTimeValuesWinOverBuildInfo(t *testing.T) {
+	t.Parallel()
 	info := Info{Version: "1.2.3", Commit: "abc", Date: "2026-01-02T03:04:05Z"}
 	fillFromBuildInfo(&info, &debug.BuildInfo{
 		Main:     debug.Module{Version: "v9.9.9"},
@@ -17,6 +18,7 @@ func TestLinkTimeValuesWinOverBuildInfo(t *testing.T) {
 }
 
 func TestGoInstallFallsBackToModuleVersion(t *testing.T) {
+	t.Parallel()
 	var info Info
 	fillFromBuildInfo(&info, &debug.BuildInfo{
 		Main: debug.Module{Version: "v0.4.1"},
@@ -38,6 +40,7 @@ func TestGoInstallFallsBackToModuleVersion(t *testing.T) {
 }
 
 func TestLocalBuildIsDev(t *testing.T) {
+	t.Parallel()
 	var info Info
 	fillFromBuildInfo(&info, &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}})
 	if info.Version != "" {

@@ -5,7 +5,6 @@ package cmdtest
 
 import (
 	"context"
-	"os"
 	"os/exec"
 	"strings"
 	"time"
@@ -13,15 +12,15 @@ import (
 
 // RunClient runs the client program name with args for at most timeout
 // and returns what it wrote to stdout and stderr. Its environment is
-// extraEnv followed by this process's environment without the variables
-// whose names start with dropPrefix (the client's own settings, such as
-// PG or REDISCLI_, which would change what it does).
-func RunClient(timeout time.Duration, dropPrefix string, extraEnv []string, name string, args ...string) (stdout, stderr string, err error) {
+// extraEnv followed by e's (Environ) without the variables whose names
+// start with dropPrefix (the client's own settings, such as PG or
+// REDISCLI_, which would change what it does).
+func (e *Env) RunClient(timeout time.Duration, dropPrefix string, extraEnv []string, name string, args ...string) (stdout, stderr string, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
 	env := append([]string(nil), extraEnv...)
-	for _, kv := range os.Environ() {
+	for _, kv := range e.Environ() {
 		if !strings.HasPrefix(kv, dropPrefix) {
 			env = append(env, kv)
 		}

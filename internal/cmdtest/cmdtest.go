@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -51,6 +52,9 @@ type Env struct {
 	Retry httpx.Retry
 
 	held *heldPort // Port, bound on 127.0.0.1 and [::1] until the test ends
+
+	envMu sync.RWMutex
+	env   map[string]string // the environment cachelink sees: see Getenv
 }
 
 // Options adjust New.
@@ -64,12 +68,14 @@ type Options struct {
 	SystemKeyring bool
 }
 
-// New starts a sandbox with auto-approve and sets the environment
-// (t.Setenv, so tests using it cannot run in parallel).
+// New starts a sandbox with auto-approve and gives the Env its own
+// environment (see Getenv): the process's is left alone, so tests using
+// an Env can run in parallel.
 func New(t testing.TB, opts Options) *Env {
 	t.Helper()
 	e := &Env{T: t, ConfigDir: t.TempDir(), Keyring: NewKeyring(), BrowserUsable: true,
-		Retry: httpx.Retry{BaseDelay: 10 * time.Millisecond, MaxDelay: 50 * time.Millisecond}}
+		Retry: httpx.Retry{BaseDelay: 10 * time.Millisecond, MaxDelay: 50 * time.Millisecond},
+		env:   map[string]string{}}
 	e.Port, e.held = holdPort(t)
 	so := opts.Sandbox
 	so.AutoApprove = !opts.Consent
@@ -90,19 +96,65 @@ func New(t testing.TB, opts Options) *Env {
 	for _, k := range []string{"POLYSCALE_API_KEY", "UPSTASH_EMAIL", "UPSTASH_API_KEY", "CACHELINK_TOKEN_STORE",
 		"CACHELINK_PROFILE", "CACHELINK_NO_INPUT", "CACHELINK_DEBUG", "BROWSER", "SSH_CONNECTION", "SSH_TTY",
 		"CACHELINK_POLYSCALE_EDGE_HOST", "DATABASE_URL"} {
-		t.Setenv(k, "")
+		e.Setenv(k, "")
 	}
 	// The sandbox's environment; with Sandbox.PolyScaleAPIKey set it
 	// includes POLYSCALE_API_KEY (CI mode).
 	for _, v := range sb.Env(e.Server.URL, "") {
-		t.Setenv(v.Name, v.Value)
+		e.Setenv(v.Name, v.Value)
 	}
-	t.Setenv("CACHELINK_CONFIG_DIR", e.ConfigDir)
+	e.Setenv("CACHELINK_CONFIG_DIR", e.ConfigDir)
 	e.Browser = e.Follow
 	if opts.SystemKeyring {
 		e.Keyring = nil
 	}
 	return e
+}
+
+// Setenv sets the variable k to v in e's environment, the one cachelink
+// sees in e's runs, for the rest of the test; v "" unsets k. The process's
+// environment does not change. Safe for concurrent use.
+func (e *Env) Setenv(k, v string) {
+	e.envMu.Lock()
+	defer e.envMu.Unlock()
+	e.env[k] = v
+}
+
+// Getenv reads e's environment, what the factory's Getenv is in e's runs:
+// the variables New set or cleared (the sandbox's, CACHELINK_CONFIG_DIR,
+// the credentials and settings a developer's shell may hold) and those
+// the test set with Setenv; a variable e holds as "" is unset, whatever
+// the process has. Any other variable (PATH, HOME) is the process's.
+// Safe for concurrent use.
+func (e *Env) Getenv(k string) string {
+	e.envMu.RLock()
+	v, ok := e.env[k]
+	e.envMu.RUnlock()
+	if ok {
+		return v
+	}
+	return os.Getenv(k)
+}
+
+// Environ is e's environment as KEY=VALUE pairs for a child process: the
+// process's environment with e's variables set and those e holds as ""
+// left out.
+func (e *Env) Environ() []string {
+	e.envMu.RLock()
+	defer e.envMu.RUnlock()
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if _, ok := e.env[k]; !ok {
+			env = append(env, kv)
+		}
+	}
+	for k, v := range e.env {
+		if v != "" {
+			env = append(env, k+"="+v)
+		}
+	}
+	return env
 }
 
 // onPort is a redirect URI moved to port: the path stays what the
@@ -182,6 +234,7 @@ func (e *Env) RunWith(opts RunOptions, args ...string) Result {
 	in.WriteString(opts.Stdin)
 	ios.SetStdinTTY(opts.StdinTTY)
 	ios.SetStdoutTTY(opts.StdoutTTY)
+	ios.SetColorEnv(e.Getenv)
 	ios.SetStderrTTY(opts.StderrTTY)
 	var typeIn func(string)
 	if opts.StdinTTY {
@@ -211,6 +264,7 @@ func (e *Env) RunWith(opts RunOptions, args ...string) Result {
 		ctx = context.Background()
 	}
 	code := app.RunWith(ctx, ios, args, func(f *cmdutil.Factory) {
+		f.Getenv = e.Getenv
 		if e.Keyring != nil {
 			f.Keyring = e.Keyring
 		}

@@ -48,13 +48,12 @@ func (e *Env) Normalize(s string, ids ...string) string {
 
 func leftPad(s string, n int) string { return strings.Repeat("0", max(0, n-len(s))) + s }
 
-// FixColour makes colour independent of the environment the tests run in
-// (t.Setenv): NO_COLOR empty and TERM=xterm-256color, so a run on a
-// terminal is coloured and a piped one is not.
-func FixColour(t testing.TB) {
-	t.Helper()
-	t.Setenv("NO_COLOR", "")
-	t.Setenv("TERM", "xterm-256color")
+// FixColour makes colour in e's runs independent of the environment the
+// tests run in (e.Setenv): NO_COLOR empty and TERM=xterm-256color, so a
+// run on a terminal is coloured and a piped one is not.
+func (e *Env) FixColour() {
+	e.Setenv("NO_COLOR", "")
+	e.Setenv("TERM", "xterm-256color")
 }
 
 // AssertGolden compares r's stdout and stderr, each passed through

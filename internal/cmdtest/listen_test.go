@@ -41,6 +41,7 @@ func dialRead(t *testing.T, addr string) string {
 // login's accepting, not the hold, so the next connect of the test gets the
 // same port and no other program can take it in between.
 func TestHeldPortIsLentToOneLoginAtATime(t *testing.T) {
+	t.Parallel()
 	port, h := holdPort(t)
 	addrs := []string{"127.0.0.1:" + port}
 	if _, ok := h.listeners["[::1]:"+port]; ok {
@@ -103,6 +104,7 @@ func TestHeldPortIsLentToOneLoginAtATime(t *testing.T) {
 
 // Releasing the port ends a login still accepting on it.
 func TestReleaseEndsAnOpenLease(t *testing.T) {
+	t.Parallel()
 	port, h := holdPort(t)
 	l, err := h.listen("tcp", "127.0.0.1:"+port)
 	if err != nil {
@@ -125,6 +127,7 @@ func TestReleaseEndsAnOpenLease(t *testing.T) {
 // comes to a login that is not accepting does not keep the port from
 // being released.
 func TestConnectionsNoLoginTakes(t *testing.T) {
+	t.Parallel()
 	port, h := holdPort(t)
 	addr := "127.0.0.1:" + port
 	if got := dialRead(t, addr); got != "" {

@@ -37,8 +37,8 @@ func NewUpstashCI(t testing.TB, opts Options) *Env {
 	CheckNoSecrets(t, r, e.UpstashSecrets())
 	key := strings.TrimSpace(r.Stdout)
 	CheckNoSecrets(t, e.MustRun(t, "disconnect", "upstash"), e.UpstashSecrets())
-	t.Setenv("UPSTASH_EMAIL", e.Sandbox.Account.Email)
-	t.Setenv("UPSTASH_API_KEY", key)
+	e.Setenv("UPSTASH_EMAIL", e.Sandbox.Account.Email)
+	e.Setenv("UPSTASH_API_KEY", key)
 	if e.Keyring != nil { // nil: the system keychain (Options.SystemKeyring)
 		if len(e.Keyring.Items("cachelink")) != 0 {
 			t.Fatal("the keychain still holds a login after disconnect")

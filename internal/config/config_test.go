@@ -21,17 +21,18 @@ var settings = []config.Setting{
 	{Key: "polyscale.token_url", Default: "https://auth.polyscale.ai/oauth2/token", Endpoint: true},
 }
 
-// isolate points the config directory at an empty temporary one and clears
-// the variables these tests set.
-func isolate(t *testing.T) string {
+// env is a test's own environment: tests pass its get as Options.Getenv
+// instead of changing the process's, so they can run in parallel.
+type env map[string]string
+
+func (e env) get(k string) string { return e[k] }
+
+// isolate returns an empty temporary config directory and an environment
+// that points at it and holds nothing else.
+func isolate(t *testing.T) (string, env) {
 	t.Helper()
 	dir := t.TempDir()
-	t.Setenv("CACHELINK_CONFIG_DIR", dir)
-	for _, k := range []string{edgeHost, config.NoInput, config.Profile} {
-		t.Setenv(config.EnvName(k), "")
-		os.Unsetenv(config.EnvName(k))
-	}
-	return dir
+	return dir, env{"CACHELINK_CONFIG_DIR": dir}
 }
 
 func writeFile(t *testing.T, path, body string, mode os.FileMode) {
@@ -45,8 +46,9 @@ func writeFile(t *testing.T, path, body string, mode os.FileMode) {
 }
 
 func TestDefaultsWithoutAnyFile(t *testing.T) {
-	isolate(t)
-	c, err := config.Load(config.Options{Settings: settings})
+	t.Parallel()
+	_, env := isolate(t)
+	c, err := config.Load(config.Options{Settings: settings, Getenv: env.get})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,10 +64,11 @@ func TestDefaultsWithoutAnyFile(t *testing.T) {
 }
 
 func TestPrecedenceFlagOverEnvOverFileOverDefault(t *testing.T) {
-	dir := isolate(t)
+	t.Parallel()
+	dir, env := isolate(t)
 	writeFile(t, filepath.Join(dir, "config.yaml"), "polyscale:\n  edge_host: file.example\nno_input: true\nprofile: fromfile\n", 0o600)
 
-	c, err := config.Load(config.Options{Settings: settings})
+	c, err := config.Load(config.Options{Settings: settings, Getenv: env.get})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,9 +76,9 @@ func TestPrecedenceFlagOverEnvOverFileOverDefault(t *testing.T) {
 		t.Errorf("file should beat the default: got %q", got)
 	}
 
-	t.Setenv("CACHELINK_POLYSCALE_EDGE_HOST", "env.example:6432")
-	t.Setenv("CACHELINK_PROFILE", "fromenv")
-	c, _ = config.Load(config.Options{Settings: settings})
+	env["CACHELINK_POLYSCALE_EDGE_HOST"] = "env.example:6432"
+	env["CACHELINK_PROFILE"] = "fromenv"
+	c, _ = config.Load(config.Options{Settings: settings, Getenv: env.get})
 	if got := c.String(edgeHost); got != "env.example:6432" {
 		t.Errorf("env should beat the file: got %q", got)
 	}
@@ -86,7 +89,7 @@ func TestPrecedenceFlagOverEnvOverFileOverDefault(t *testing.T) {
 	if err := flags.Parse([]string{"--profile", "fromflag"}); err != nil {
 		t.Fatal(err)
 	}
-	c, _ = config.Load(config.Options{Flags: flags, Settings: settings})
+	c, _ = config.Load(config.Options{Flags: flags, Settings: settings, Getenv: env.get})
 	if got := c.String(config.Profile); got != "fromflag" {
 		t.Errorf("a set flag should beat env and file: got %q", got)
 	}
@@ -96,8 +99,9 @@ func TestPrecedenceFlagOverEnvOverFileOverDefault(t *testing.T) {
 }
 
 func TestExplicitConfigFileMustExist(t *testing.T) {
-	isolate(t)
-	_, err := config.Load(config.Options{Settings: settings, File: filepath.Join(t.TempDir(), "missing.yaml")})
+	t.Parallel()
+	_, env := isolate(t)
+	_, err := config.Load(config.Options{Settings: settings, File: filepath.Join(t.TempDir(), "missing.yaml"), Getenv: env.get})
 	var cerr *config.Error
 	if !errors.As(err, &cerr) || !cerr.Usage {
 		t.Fatalf("err = %v, want a usage config.Error", err)
@@ -108,11 +112,12 @@ func TestExplicitConfigFileMustExist(t *testing.T) {
 }
 
 func TestWritableByOthersIsRefused(t *testing.T) {
-	dir := isolate(t)
+	t.Parallel()
+	dir, env := isolate(t)
 	path := filepath.Join(dir, "config.yaml")
 	for _, mode := range []os.FileMode{0o620, 0o602, 0o666} {
 		writeFile(t, path, "polyscale:\n  edge_host: evil.example\n", mode)
-		_, err := config.Load(config.Options{Settings: settings})
+		_, err := config.Load(config.Options{Settings: settings, Getenv: env.get})
 		if err == nil {
 			t.Fatalf("mode %04o: a group/world-writable config file was accepted", mode)
 		}
@@ -121,22 +126,24 @@ func TestWritableByOthersIsRefused(t *testing.T) {
 		}
 	}
 	writeFile(t, path, "polyscale:\n  edge_host: ok.example\n", 0o644)
-	c, err := config.Load(config.Options{Settings: settings})
+	c, err := config.Load(config.Options{Settings: settings, Getenv: env.get})
 	if err != nil || c.String(edgeHost) != "ok.example" {
 		t.Fatalf("a 0644 file should be read: %v", err)
 	}
 }
 
 func TestInvalidYAMLIsAnError(t *testing.T) {
-	dir := isolate(t)
+	t.Parallel()
+	dir, env := isolate(t)
 	writeFile(t, filepath.Join(dir, "config.yaml"), "polyscale: [unclosed\n", 0o600)
-	_, err := config.Load(config.Options{Settings: settings})
+	_, err := config.Load(config.Options{Settings: settings, Getenv: env.get})
 	if err == nil || !strings.Contains(err.Error(), "not valid YAML") {
 		t.Fatalf("err = %v, want a YAML error", err)
 	}
 }
 
 func TestEnvName(t *testing.T) {
+	t.Parallel()
 	if got := config.EnvName("polyscale.api_url"); got != "CACHELINK_POLYSCALE_API_URL" {
 		t.Fatalf("EnvName = %q", got)
 	}
@@ -145,7 +152,8 @@ func TestEnvName(t *testing.T) {
 // Endpoints carry tokens and keys: plain http is refused except on
 // loopback, where the sandbox runs.
 func TestEndpointsMustBeHTTPSExceptOnLoopback(t *testing.T) {
-	t.Setenv("CACHELINK_CONFIG_DIR", t.TempDir())
+	t.Parallel()
+	_, env := isolate(t)
 	for value, ok := range map[string]bool{
 		"https://auth.example.com/oauth2/token": true,
 		"http://127.0.0.1:8085/oauth2/token":    true,
@@ -155,8 +163,8 @@ func TestEndpointsMustBeHTTPSExceptOnLoopback(t *testing.T) {
 		"ftp://auth.example.com/":               false,
 		"auth.example.com":                      false,
 	} {
-		t.Setenv("CACHELINK_POLYSCALE_TOKEN_URL", value)
-		_, err := config.Load(config.Options{Settings: settings})
+		env["CACHELINK_POLYSCALE_TOKEN_URL"] = value
+		_, err := config.Load(config.Options{Settings: settings, Getenv: env.get})
 		if (err == nil) != ok {
 			t.Errorf("%s: err = %v, want ok = %v", value, err, ok)
 		}

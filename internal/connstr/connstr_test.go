@@ -545,8 +545,10 @@ var rewriteCases = []rewriteCase{
 }
 
 func TestParseAndRewrite(t *testing.T) {
+	t.Parallel()
 	for _, tc := range rewriteCases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			o, err := connstr.Parse(tc.origin)
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
@@ -628,6 +630,7 @@ func TestFuzzRegressions(t *testing.T) {
 }
 
 func TestRewriteEncodesTheCacheID(t *testing.T) {
+	t.Parallel()
 	const id = "a b;c'd\"e"
 	for _, tc := range []struct{ origin, want string }{
 		{"postgres://app@db.example.com/shop", "postgres://app@psedge.global:5432/shop?sslmode=require&application_name=a%20b%3Bc%27d%22e"},
@@ -649,6 +652,7 @@ func TestRewriteEncodesTheCacheID(t *testing.T) {
 }
 
 func TestRewriteErrors(t *testing.T) {
+	t.Parallel()
 	mustParse := func(s string) *connstr.Origin {
 		t.Helper()
 		o, err := connstr.Parse(s)
@@ -697,6 +701,7 @@ func TestRewriteErrors(t *testing.T) {
 }
 
 func TestStringWritesChangedFields(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		origin string
 		change func(*connstr.Origin)
@@ -759,6 +764,7 @@ func TestStringWritesChangedFields(t *testing.T) {
 }
 
 func TestParseDBType(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]connstr.DBType{
 		"postgres": connstr.Postgres, "PostgreSQL": connstr.Postgres, "pg": connstr.Postgres,
 		"mysql": connstr.MySQL, "MariaDB": connstr.MariaDB,
@@ -775,6 +781,7 @@ func TestParseDBType(t *testing.T) {
 }
 
 func TestEdgePort(t *testing.T) {
+	t.Parallel()
 	for typ, want := range map[connstr.DBType]int{
 		connstr.Postgres: 5432, connstr.MySQL: 3306, connstr.MariaDB: 3307, connstr.SQLServer: 1433, "oracle": 0,
 	} {
@@ -785,6 +792,7 @@ func TestEdgePort(t *testing.T) {
 }
 
 func TestSetType(t *testing.T) {
+	t.Parallel()
 	o, _ := connstr.Parse("app@tcp(db.example.com)/shop")
 	if err := o.SetType(connstr.MariaDB); err != nil || o.Type != connstr.MariaDB {
 		t.Errorf("mysql -> mariadb: %v, type %s", err, o.Type)
@@ -804,6 +812,7 @@ func TestSetType(t *testing.T) {
 }
 
 func TestParseEdge(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in   string
 		want connstr.Edge

@@ -13,6 +13,7 @@ import (
 const sentinel = "SENTINEL-PW-123"
 
 func TestParseErrors(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in   string // "PW" stands for the sentinel password
 		part string
@@ -127,6 +128,7 @@ func TestParseErrors(t *testing.T) {
 	} {
 		in := strings.ReplaceAll(tc.in, "PW", sentinel)
 		t.Run(in, func(t *testing.T) {
+			t.Parallel()
 			o, err := connstr.Parse(in)
 			if err == nil {
 				t.Fatalf("Parse succeeded: %s %+v", o.Form, fieldsOf(o))
@@ -155,6 +157,7 @@ func TestParseErrors(t *testing.T) {
 // A port that is plainly not a number is quoted, to help; anything that
 // might be a mislaid password is not.
 func TestPortErrorQuotesOnlyPlainText(t *testing.T) {
+	t.Parallel()
 	_, err := connstr.Parse("postgres://app:pw@db.example.com:abc/shop")
 	if want := `origin connection string: port: "abc" is not a number from 1 to 65535`; err == nil || err.Error() != want {
 		t.Errorf("error = %v, want %s", err, want)

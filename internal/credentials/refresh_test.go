@@ -118,6 +118,7 @@ func fresh(t *testing.T, s *credentials.Store, refresh credentials.Refresher) *c
 }
 
 func TestFreshReturnsAValidTokenWithoutRefreshing(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	s := e.store(credentials.ModeFile, nil)
 	seed(t, s, "at-0", "rt-0", valid)
@@ -136,6 +137,7 @@ func TestFreshReturnsAValidTokenWithoutRefreshing(t *testing.T) {
 }
 
 func TestFreshLeavesRecordsThatCannotBeRefreshedAsTheyAre(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		rt     string
@@ -145,6 +147,7 @@ func TestFreshLeavesRecordsThatCannotBeRefreshedAsTheyAre(t *testing.T) {
 		{"an access token that does not expire", "rt-0", time.Time{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			s := newEnv(t).store(credentials.ModeFile, nil)
 			seed(t, s, "at-0", tc.rt, tc.expiry)
 			is := newIssuer("rt-0")
@@ -159,8 +162,10 @@ func TestFreshLeavesRecordsThatCannotBeRefreshedAsTheyAre(t *testing.T) {
 }
 
 func TestFreshRefreshesAnExpiringTokenOnceAndStoresTheRotation(t *testing.T) {
+	t.Parallel()
 	for _, expiry := range []time.Time{expired, expiring} {
 		t.Run(time.Until(expiry).Round(time.Second).String(), func(t *testing.T) {
+			t.Parallel()
 			kr := newMemKeyring(windowsLimit)
 			s := newEnv(t).store(credentials.ModeKeyring, kr)
 			seed(t, s, "at-0", "rt-0", expiry)
@@ -193,6 +198,7 @@ func TestFreshRefreshesAnExpiringTokenOnceAndStoresTheRotation(t *testing.T) {
 }
 
 func TestFreshRefreshesShortLivedTokensWhenHalfTheirLifetimeIsLeft(t *testing.T) {
+	t.Parallel()
 	// A provider issuing 30-second tokens: refreshing them a minute before
 	// expiry would mean refreshing on every command.
 	for _, tc := range []struct {
@@ -204,6 +210,7 @@ func TestFreshRefreshesShortLivedTokensWhenHalfTheirLifetimeIsLeft(t *testing.T)
 		{"10 of 30 seconds left", 20 * time.Second, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			s := newEnv(t).store(credentials.ModeFile, nil)
 			issued := time.Now().Add(-tc.issuedAgo)
 			seedIssued(t, s, "at-0", "rt-0", issued, issued.Add(30*time.Second))
@@ -219,6 +226,7 @@ func TestFreshRefreshesShortLivedTokensWhenHalfTheirLifetimeIsLeft(t *testing.T)
 }
 
 func TestFreshKeepsTheRefreshTokenWhenTheResponseHasNone(t *testing.T) {
+	t.Parallel()
 	s := newEnv(t).store(credentials.ModeFile, nil)
 	seed(t, s, "at-0", "rt-0", expired)
 	is := newIssuer("rt-0")
@@ -235,6 +243,7 @@ func TestFreshKeepsTheRefreshTokenWhenTheResponseHasNone(t *testing.T) {
 }
 
 func TestFreshAfterInvalidGrantUsesTheTokenAnotherProcessStored(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name        string
 		otherExpiry time.Time
@@ -249,6 +258,7 @@ func TestFreshAfterInvalidGrantUsesTheTokenAnotherProcessStored(t *testing.T) {
 		{"its access token expired too", expired, []string{"rt-0", "rt-other"}, "at-1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			e := newEnv(t)
 			s := e.store(credentials.ModeFile, nil)
 			seed(t, s, "at-0", "rt-0", expired)
@@ -277,11 +287,13 @@ func TestFreshAfterInvalidGrantUsesTheTokenAnotherProcessStored(t *testing.T) {
 }
 
 func TestFreshAfterInvalidGrantWithNothingNewerAsksToConnectAndKeepsTheRecord(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ profile, wantCmd string }{
 		{"default", "run `cachelink connect polyscale`"},
 		{"work", "run `cachelink connect polyscale --profile work`"},
 	} {
 		t.Run(tc.profile, func(t *testing.T) {
+			t.Parallel()
 			s := newEnv(t).store(credentials.ModeFile, nil)
 			r := record("at-0-secret")
 			r.Profile, r.RefreshToken, r.Expiry = tc.profile, "rt-0-secret", expired
@@ -311,6 +323,7 @@ func TestFreshAfterInvalidGrantWithNothingNewerAsksToConnectAndKeepsTheRecord(t 
 }
 
 func TestFreshReturnsOtherRefreshErrorsWithoutRetrying(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		err  error
@@ -324,6 +337,7 @@ func TestFreshReturnsOtherRefreshErrorsWithoutRetrying(t *testing.T) {
 			new(*url.Error)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			s := newEnv(t).store(credentials.ModeFile, nil)
 			seed(t, s, "at-0", "rt-0-secret", expired)
 			calls := 0
@@ -351,6 +365,7 @@ func TestFreshReturnsOtherRefreshErrorsWithoutRetrying(t *testing.T) {
 }
 
 func TestFreshStillReturnsARefreshedTokenItCannotStore(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	kr := newMemKeyring(windowsLimit)
 	s := e.store(credentials.ModeKeyring, kr)
@@ -372,6 +387,7 @@ func TestFreshStillReturnsARefreshedTokenItCannotStore(t *testing.T) {
 }
 
 func TestForceRefreshUsesATokenAnotherProcessAlreadyRefreshed(t *testing.T) {
+	t.Parallel()
 	s := newEnv(t).store(credentials.ModeFile, nil)
 	seed(t, s, "at-2", "rt-2", valid)
 	is := newIssuer("rt-2")
@@ -389,6 +405,7 @@ func TestForceRefreshUsesATokenAnotherProcessAlreadyRefreshed(t *testing.T) {
 }
 
 func TestForceRefreshRefreshesAStoredTokenThatExpiredMeanwhile(t *testing.T) {
+	t.Parallel()
 	s := newEnv(t).store(credentials.ModeFile, nil)
 	seed(t, s, "at-2", "rt-2", expired)
 	is := newIssuer("rt-2")
@@ -401,6 +418,7 @@ func TestForceRefreshRefreshesAStoredTokenThatExpiredMeanwhile(t *testing.T) {
 }
 
 func TestForceRefreshRefreshesTheRejectedTokenOnce(t *testing.T) {
+	t.Parallel()
 	s := newEnv(t).store(credentials.ModeFile, nil)
 	seed(t, s, "at-0", "rt-0", valid) // looks valid, but the API said 401
 	is := newIssuer("rt-0")
@@ -419,6 +437,7 @@ func TestForceRefreshRefreshesTheRejectedTokenOnce(t *testing.T) {
 }
 
 func TestForceRefreshWithoutARefreshTokenAsksToConnect(t *testing.T) {
+	t.Parallel()
 	s := newEnv(t).store(credentials.ModeFile, nil)
 	seed(t, s, "at-0", "", valid)
 
@@ -430,6 +449,7 @@ func TestForceRefreshWithoutARefreshTokenAsksToConnect(t *testing.T) {
 }
 
 func TestFreshRefreshesOnceThenUsesTheStoredToken(t *testing.T) {
+	t.Parallel()
 	s := newEnv(t).store(credentials.ModeFile, nil)
 	seed(t, s, "at-0", "rt-0", expired)
 	is := newIssuer("rt-0")
@@ -449,6 +469,7 @@ func TestFreshRefreshesOnceThenUsesTheStoredToken(t *testing.T) {
 }
 
 func TestFreshFromManyGoroutinesRefreshesOnce(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name     string
 		lifetime time.Duration
@@ -459,6 +480,7 @@ func TestFreshFromManyGoroutinesRefreshesOnce(t *testing.T) {
 		{"tokens shorter than the margin", 30 * time.Second},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			e := newEnv(t)
 			seed(t, e.store(credentials.ModeFile, nil), "at-0", "rt-0", expired)
 			is := newIssuer("rt-0")

@@ -16,6 +16,7 @@ import (
 const key = "polyscale:default" // the keychain user of the test record
 
 func TestBigTokenIsSplitIntoChunksUnderWindowsLimit(t *testing.T) {
+	t.Parallel()
 	kr := newMemKeyring(windowsLimit)
 	s := newEnv(t).store(credentials.ModeKeyring, kr)
 	want := record(jwtLike(4096))
@@ -41,6 +42,7 @@ func TestBigTokenIsSplitIntoChunksUnderWindowsLimit(t *testing.T) {
 }
 
 func TestSmallerKeyringLimitGetsSmallerChunks(t *testing.T) {
+	t.Parallel()
 	kr := newMemKeyring(900) // tighter than any real keychain: Save halves the chunk size until it fits
 	s := newEnv(t).store(credentials.ModeKeyring, kr)
 	want := record(jwtLike(4096))
@@ -51,6 +53,7 @@ func TestSmallerKeyringLimitGetsSmallerChunks(t *testing.T) {
 }
 
 func TestShorterRecordRemovesOldChunks(t *testing.T) {
+	t.Parallel()
 	kr := newMemKeyring(windowsLimit)
 	s := newEnv(t).store(credentials.ModeKeyring, kr)
 	mustSave(t, s, record(jwtLike(8000)))
@@ -66,6 +69,7 @@ func TestShorterRecordRemovesOldChunks(t *testing.T) {
 }
 
 func TestCorruptChunksGiveErrCorruptNeverAWrongToken(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name    string
 		corrupt func(kr *memKeyring)
@@ -89,6 +93,7 @@ func TestCorruptChunksGiveErrCorruptNeverAWrongToken(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			kr := newMemKeyring(windowsLimit)
 			s := newEnv(t).store(credentials.ModeKeyring, kr)
 			token := jwtLike(4096)
@@ -117,6 +122,7 @@ func TestCorruptChunksGiveErrCorruptNeverAWrongToken(t *testing.T) {
 }
 
 func TestAutoModeFallsBackToTheFileAndBack(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	kr := newMemKeyring(windowsLimit)
 	s := e.store(credentials.ModeAuto, kr)
@@ -159,6 +165,7 @@ func TestAutoModeFallsBackToTheFileAndBack(t *testing.T) {
 }
 
 func TestAutoModeLoadsTheNewerOfKeyringAndFile(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	kr := newMemKeyring(windowsLimit)
 	auto := e.store(credentials.ModeAuto, kr)
@@ -188,6 +195,7 @@ func TestAutoModeLoadsTheNewerOfKeyringAndFile(t *testing.T) {
 }
 
 func TestHangingKeyringIsBoundedByTheTimeout(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	kr := newHangingKeyring(t)
 	s := e.store(credentials.ModeAuto, kr) // Timeout: 50ms
@@ -216,6 +224,7 @@ func TestHangingKeyringIsBoundedByTheTimeout(t *testing.T) {
 }
 
 func TestKeyringModeFailsInsteadOfFallingBack(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		kr   func(t *testing.T) credentials.Keyring
@@ -224,6 +233,7 @@ func TestKeyringModeFailsInsteadOfFallingBack(t *testing.T) {
 		{"hangs", func(t *testing.T) credentials.Keyring { return newHangingKeyring(t) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			e := newEnv(t)
 			s := e.store(credentials.ModeKeyring, tc.kr(t))
 
@@ -245,6 +255,7 @@ func TestKeyringModeFailsInsteadOfFallingBack(t *testing.T) {
 }
 
 func TestKeyringRefusingEverySizeFallsBackOnlyInAutoMode(t *testing.T) {
+	t.Parallel()
 	tiny := newMemKeyring(100) // smaller than a chunk header
 
 	e := newEnv(t)
@@ -259,6 +270,7 @@ func TestKeyringRefusingEverySizeFallsBackOnlyInAutoMode(t *testing.T) {
 }
 
 func TestFileModeNeverTouchesTheKeyring(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	s := e.store(credentials.ModeFile, forbiddenKeyring{t})
 
@@ -293,6 +305,7 @@ func TestFileModeNeverTouchesTheKeyring(t *testing.T) {
 }
 
 func TestSymlinkedCredentialsFileIsRefused(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS == "windows" {
 		t.Skip("symlinks need privileges on Windows")
 	}
@@ -320,6 +333,7 @@ func TestSymlinkedCredentialsFileIsRefused(t *testing.T) {
 }
 
 func TestGroupReadableFileWarnsAndTheNextWriteFixesIt(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS == "windows" {
 		t.Skip("no Unix permissions on Windows")
 	}
@@ -342,6 +356,7 @@ func TestGroupReadableFileWarnsAndTheNextWriteFixesIt(t *testing.T) {
 }
 
 func TestDeleteRemovesEveryCopy(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	kr := newMemKeyring(windowsLimit)
 	auto := e.store(credentials.ModeAuto, kr)
@@ -363,6 +378,7 @@ func TestDeleteRemovesEveryCopy(t *testing.T) {
 }
 
 func TestDeleteWithTheKeyringDownStillRemovesTheFileCopy(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	kr := newMemKeyring(windowsLimit)
 	s := e.store(credentials.ModeAuto, kr)
@@ -383,6 +399,7 @@ func TestDeleteWithTheKeyringDownStillRemovesTheFileCopy(t *testing.T) {
 }
 
 func TestLoadWithNothingStoredIsErrNotFound(t *testing.T) {
+	t.Parallel()
 	for _, mode := range []string{credentials.ModeAuto, credentials.ModeKeyring, credentials.ModeFile} {
 		s := newEnv(t).store(mode, newMemKeyring(windowsLimit))
 		if _, _, err := s.Load("polyscale", "default"); !errors.Is(err, credentials.ErrNotFound) {
@@ -392,6 +409,7 @@ func TestLoadWithNothingStoredIsErrNotFound(t *testing.T) {
 }
 
 func TestNewStoreChecksItsOptions(t *testing.T) {
+	t.Parallel()
 	if _, err := credentials.NewStore(credentials.Options{Mode: "vault", Dir: t.TempDir()}); err == nil ||
 		!strings.Contains(err.Error(), "auto, keyring, file") {
 		t.Errorf("unknown mode: %v, want the valid values listed", err)
@@ -409,6 +427,7 @@ func TestNewStoreChecksItsOptions(t *testing.T) {
 }
 
 func TestRecordNeverPrintsSecrets(t *testing.T) {
+	t.Parallel()
 	r := record("at-secret-value")
 	r.Extra = map[string]string{"k": "key-secret-value"}
 	for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
@@ -433,6 +452,7 @@ func stat(t *testing.T, path string) fs.FileInfo {
 }
 
 func TestAWideConfigDirectoryIsNarrowedBeforeAFileIsWritten(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "cachelink")
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)

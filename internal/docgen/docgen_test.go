@@ -14,6 +14,7 @@ import (
 // what the command tree generates: a flag or command changed without
 // regenerating. Fix with: go test ./internal/docgen -update
 func TestReferenceIsCurrent(t *testing.T) {
+	t.Parallel()
 	docs := filepath.Join(golden.Root(t), "docs")
 	if golden.Updating() {
 		for _, sub := range []string{"reference", "man"} {

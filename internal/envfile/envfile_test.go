@@ -10,6 +10,7 @@ import (
 )
 
 func TestValidKey(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		key  string
 		want bool
@@ -66,8 +67,10 @@ var lineCases = []struct {
 }
 
 func TestLine(t *testing.T) {
+	t.Parallel()
 	for _, tc := range lineCases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := Line(Entry{Key: "KEY", Value: tc.value})
 			if err != nil {
 				t.Fatalf("Line: %v", err)
@@ -104,6 +107,7 @@ func sourceInShell(t *testing.T, content, key string) string {
 }
 
 func TestLineRejectsWhatAnEnvLineCannotHold(t *testing.T) {
+	t.Parallel()
 	const secret = "s3cr3t-pa55"
 	for _, tc := range []struct {
 		name  string
@@ -117,6 +121,7 @@ func TestLineRejectsWhatAnEnvLineCannotHold(t *testing.T) {
 		{"NUL in value", Entry{"KEY", secret + "\x00"}, ErrInvalidValue},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			_, err := Line(tc.entry)
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("Line error = %v, want %v", err, tc.want)
@@ -129,6 +134,7 @@ func TestLineRejectsWhatAnEnvLineCannotHold(t *testing.T) {
 }
 
 func TestFormat(t *testing.T) {
+	t.Parallel()
 	got, err := Format([]Entry{
 		{"DATABASE_URL", "postgres://u:p@h:5432/db"},
 		{"DATABASE_PASSWORD", "p w"},
@@ -147,6 +153,7 @@ func TestFormat(t *testing.T) {
 }
 
 func TestFormatRejectsInvalidAndDuplicateEntries(t *testing.T) {
+	t.Parallel()
 	if out, err := Format([]Entry{{"OK", "1"}, {"BAD KEY", "2"}}); !errors.Is(err, ErrInvalidKey) || out != "" {
 		t.Errorf("invalid key: got %q, %v; want no output and ErrInvalidKey", out, err)
 	}

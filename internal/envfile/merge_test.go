@@ -17,6 +17,7 @@ const newURL = "postgres://app:n3w-pw@db.example.com:5432/app"
 // case is an existing file, the entries merged into it, and the exact bytes
 // that result.
 func TestMergeRewritesOnlyTheKeysItWrites(t *testing.T) {
+	t.Parallel()
 	db := []Entry{{"DATABASE_URL", newURL}}
 	for _, tc := range []struct {
 		name     string
@@ -174,6 +175,7 @@ func TestMergeRewritesOnlyTheKeysItWrites(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			path := filepath.Join(t.TempDir(), ".env")
 			writeFile(t, path, tc.old, 0o600)
 
@@ -203,6 +205,7 @@ func TestMergeRewritesOnlyTheKeysItWrites(t *testing.T) {
 }
 
 func TestMergeCreatesAMissingFileWithMode0600(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), ".env")
 	res, err := Merge(path, []Entry{{"DATABASE_URL", newURL}, {"PGPASSWORD", "n3w pw"}})
 	if err != nil {
@@ -220,6 +223,7 @@ func TestMergeCreatesAMissingFileWithMode0600(t *testing.T) {
 }
 
 func TestMergedFileCanBeSourcedByAShell(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), ".env")
 	writeFile(t, path, "# app\nexport DATABASE_URL='old'\nA=1\n", 0o600)
 	value := "postgres://u:it's $ecret`x`\\@h/db?sslmode=require"
@@ -232,6 +236,7 @@ func TestMergedFileCanBeSourcedByAShell(t *testing.T) {
 }
 
 func TestMergeTightensPermissionsTo0600(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS == "windows" {
 		t.Skip("Unix permission bits do not apply on Windows")
 	}
@@ -259,6 +264,7 @@ func TestMergeTightensPermissionsTo0600(t *testing.T) {
 }
 
 func TestMergeRefusesSymlinks(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	target := filepath.Join(dir, "real.env")
 	writeFile(t, target, "DATABASE_URL=old\n", 0o644)
@@ -294,6 +300,7 @@ func TestMergeRefusesSymlinks(t *testing.T) {
 }
 
 func TestMergeRefusesADirectory(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	_, err := Merge(dir, []Entry{{"DATABASE_URL", newURL}})
 	if !errors.Is(err, ErrNotRegular) {
@@ -306,6 +313,7 @@ func TestMergeRefusesADirectory(t *testing.T) {
 }
 
 func TestMergeDoesNotCreateDirectories(t *testing.T) {
+	t.Parallel()
 	missingDir := filepath.Join(t.TempDir(), "config")
 	_, err := Merge(filepath.Join(missingDir, ".env"), []Entry{{"DATABASE_URL", newURL}})
 	if !errors.Is(err, fs.ErrNotExist) {
@@ -320,6 +328,7 @@ func TestMergeDoesNotCreateDirectories(t *testing.T) {
 }
 
 func TestMergeRejectsInvalidEntriesBeforeTouchingTheDisk(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	existing := filepath.Join(dir, "existing.env")
 	writeFile(t, existing, "A=1\n", 0o644)
@@ -349,6 +358,7 @@ func TestMergeRejectsInvalidEntriesBeforeTouchingTheDisk(t *testing.T) {
 }
 
 func TestMergeLeavesTheOriginalUntouchedWhenTheDirectoryIsReadOnly(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS == "windows" {
 		t.Skip("directory permission bits do not apply on Windows")
 	}

@@ -12,6 +12,7 @@ import (
 )
 
 func TestDebugTraceShowsRequestsButNoSecret(t *testing.T) {
+	t.Parallel()
 	const sentinel = "SENTINEL-SECRET-3f9a"
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if got := r.Header.Get("User-Agent"); got != "cachelink/1.2.3" {
@@ -46,6 +47,7 @@ func TestDebugTraceShowsRequestsButNoSecret(t *testing.T) {
 }
 
 func TestDebugTraceOfAFailedRequest(t *testing.T) {
+	t.Parallel()
 	var trace bytes.Buffer
 	c := httpx.New(httpx.Options{Debug: &trace})
 	_, err := c.Get("http://127.0.0.1:1/?token=SENTINEL")

@@ -40,6 +40,7 @@ func client(waits *[]time.Duration) *http.Client {
 }
 
 func TestGetIsRetriedOn503UntilItSucceeds(t *testing.T) {
+	t.Parallel()
 	f := &flaky{statuses: []int{503, 503}}
 	srv := httptest.NewServer(f)
 	defer srv.Close()
@@ -58,6 +59,7 @@ func TestGetIsRetriedOn503UntilItSucceeds(t *testing.T) {
 }
 
 func TestAttemptsAreBounded(t *testing.T) {
+	t.Parallel()
 	f := &flaky{statuses: []int{502, 502, 502, 502, 502, 502}}
 	srv := httptest.NewServer(f)
 	defer srv.Close()
@@ -73,6 +75,7 @@ func TestAttemptsAreBounded(t *testing.T) {
 }
 
 func TestPostIsNotResentAfterA503(t *testing.T) {
+	t.Parallel()
 	f := &flaky{statuses: []int{503}}
 	srv := httptest.NewServer(f)
 	defer srv.Close()
@@ -88,6 +91,7 @@ func TestPostIsNotResentAfterA503(t *testing.T) {
 }
 
 func TestPostIsRetriedOn429HonouringRetryAfter(t *testing.T) {
+	t.Parallel()
 	var bodies []string
 	n := 0
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -118,6 +122,7 @@ func TestPostIsRetriedOn429HonouringRetryAfter(t *testing.T) {
 }
 
 func TestRetryAfterAsAnHTTPDate(t *testing.T) {
+	t.Parallel()
 	f := &flaky{statuses: []int{429}, retryAfter: time.Now().Add(3 * time.Second).UTC().Format(http.TimeFormat)}
 	srv := httptest.NewServer(f)
 	defer srv.Close()
@@ -133,6 +138,7 @@ func TestRetryAfterAsAnHTTPDate(t *testing.T) {
 }
 
 func TestARetryAfterBeyondTheCapIsReportedNotAwaited(t *testing.T) {
+	t.Parallel()
 	f := &flaky{statuses: []int{429}, retryAfter: "3600"}
 	srv := httptest.NewServer(f)
 	defer srv.Close()
@@ -148,6 +154,7 @@ func TestARetryAfterBeyondTheCapIsReportedNotAwaited(t *testing.T) {
 }
 
 func TestAConnectionErrorIsRetriedForGetButNotForPost(t *testing.T) {
+	t.Parallel()
 	var n atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if n.Add(1) == 1 {

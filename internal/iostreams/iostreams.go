@@ -28,6 +28,7 @@ type IOStreams struct {
 	stdoutTTY bool
 	stderrTTY bool
 	color     bool
+	getenv    func(string) string // reads NO_COLOR and TERM; nil means os.Getenv
 }
 
 // System returns the process's standard streams.
@@ -84,7 +85,22 @@ func (s *IOStreams) SetStdoutTTY(v bool) { s.stdoutTTY = v }
 // unless NO_COLOR is set.
 func (s *IOStreams) SetStderrTTY(v bool) {
 	s.stderrTTY = v
-	s.color = v && colorAllowed(os.Getenv)
+	s.color = v && colorAllowed(s.env())
+}
+
+// SetColorEnv makes colour follow NO_COLOR and TERM as getenv reads them
+// instead of the process's environment (nil means os.Getenv), now and in
+// later SetStderrTTY calls: tests pass their own environment.
+func (s *IOStreams) SetColorEnv(getenv func(string) string) {
+	s.getenv = getenv
+	s.color = s.stderrTTY && colorAllowed(s.env())
+}
+
+func (s *IOStreams) env() func(string) string {
+	if s.getenv == nil {
+		return os.Getenv
+	}
+	return s.getenv
 }
 
 // ColorEnabled reports whether stderr may carry colour.

@@ -6,6 +6,7 @@ import (
 )
 
 func TestColourFollowsTerminalAndNoColor(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{}
 	getenv := func(k string) string { return env[k] }
 	if !colorAllowed(getenv) {
@@ -23,6 +24,7 @@ func TestColourFollowsTerminalAndNoColor(t *testing.T) {
 }
 
 func TestTestStreamsAreNotTerminalsAndUndecorated(t *testing.T) {
+	t.Parallel()
 	s, _, _, errOut := Test()
 	if s.IsStdinTTY() || s.IsStdoutTTY() || s.IsStderrTTY() || s.ColorEnabled() {
 		t.Fatal("test streams must not look like terminals")
@@ -37,14 +39,15 @@ func TestTestStreamsAreNotTerminalsAndUndecorated(t *testing.T) {
 }
 
 func TestSuccessIconIsGreenOnAColourTerminal(t *testing.T) {
-	t.Setenv("NO_COLOR", "")
-	t.Setenv("TERM", "xterm-256color")
+	t.Parallel()
+	env := map[string]string{"NO_COLOR": "", "TERM": "xterm-256color"}
 	s, _, _, _ := Test()
+	s.SetColorEnv(func(k string) string { return env[k] })
 	s.SetStderrTTY(true)
 	if !strings.Contains(s.SuccessIcon(), "\x1b[32m") {
 		t.Fatalf("icon on a colour terminal = %q", s.SuccessIcon())
 	}
-	t.Setenv("NO_COLOR", "1")
+	env["NO_COLOR"] = "1"
 	s.SetStderrTTY(true)
 	if s.ColorEnabled() {
 		t.Fatal("NO_COLOR must win over a terminal")
@@ -52,6 +55,7 @@ func TestSuccessIconIsGreenOnAColourTerminal(t *testing.T) {
 }
 
 func TestReadLineFromPipe(t *testing.T) {
+	t.Parallel()
 	s, in, _, _ := Test()
 	in.WriteString("postgres://u:p@h/db\r\nsecond line\n")
 	got, err := s.ReadLine("ignored: ", 1024)
@@ -61,6 +65,7 @@ func TestReadLineFromPipe(t *testing.T) {
 }
 
 func TestReadLineWithoutNewlineAndLimit(t *testing.T) {
+	t.Parallel()
 	s, in, _, _ := Test()
 	in.WriteString("abc")
 	if got, err := s.ReadLine("", 3); err != nil || got != "abc" {

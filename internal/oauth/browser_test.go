@@ -77,6 +77,7 @@ func TestBrowserOpenerReportsAFailingBROWSER(t *testing.T) {
 
 // Where no browser can work, the caller prints the URL and reads a paste.
 func TestBrowserOpenerUsable(t *testing.T) {
+	t.Parallel()
 	display := map[string]string{"DISPLAY": ":0"}
 	cases := []struct {
 		name string

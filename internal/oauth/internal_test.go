@@ -7,6 +7,7 @@ import (
 )
 
 func TestSplitCommandLine(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in   string
 		want []string
@@ -33,6 +34,7 @@ func TestSplitCommandLine(t *testing.T) {
 // The state is single use: once a callback ended the login, the same state
 // is refused, even with a new code.
 func TestStateIsSingleUse(t *testing.T) {
+	t.Parallel()
 	w := &waiter{state: "s3cr3t-state", path: "/callback", provider: "PolyScale", result: make(chan outcome, 1)}
 	if v, _ := w.judge(url.Values{"state": {"s3cr3t-state"}, "code": {"one"}}); v != accepted {
 		t.Fatalf("first callback: %v", v)
@@ -50,6 +52,7 @@ func TestStateIsSingleUse(t *testing.T) {
 
 // Text from the provider reaches the terminal without control characters.
 func TestProviderTextIsCleaned(t *testing.T) {
+	t.Parallel()
 	w := &waiter{state: "st", provider: "PolyScale", result: make(chan outcome, 1)}
 	w.judge(url.Values{"state": {"st"}, "error": {"access_denied"}, "error_description": {"no\x1b]0;pwned\x07 way"}})
 	pe := (<-w.result).err.(*ProviderError)
@@ -61,6 +64,7 @@ func TestProviderTextIsCleaned(t *testing.T) {
 // A callback naming another issuer (RFC 9207) is the mix-up attack: it is
 // refused and the login goes on waiting for its own server's answer.
 func TestCallbackFromAnotherIssuerIsRejected(t *testing.T) {
+	t.Parallel()
 	w := &waiter{state: "st-12345678", provider: "PolyScale", issuer: "https://auth.polyscale.ai", result: make(chan outcome, 1)}
 	if v, _ := w.judge(url.Values{"state": {"st-12345678"}, "code": {"c"}, "iss": {"https://auth.upstash.com"}}); v != rejected {
 		t.Errorf("another issuer: %v, want rejected", v)

@@ -21,8 +21,10 @@ import (
 // A login against each provider: the browser is redirected to the
 // listener, the code is exchanged once, the token has a refresh token.
 func TestLoginWithTheBrowser(t *testing.T) {
+	t.Parallel()
 	for _, provider := range []string{"polyscale", "upstash"} {
 		t.Run(provider, func(t *testing.T) {
+			t.Parallel()
 			e := newEnv(t)
 			stderr := newRecorder()
 			b := newBrowser(t)
@@ -61,6 +63,7 @@ func TestLoginWithTheBrowser(t *testing.T) {
 // The authorize URL carries PKCE S256 and a 32-byte state, both new on
 // every login, and exactly the registered redirect URI and extra params.
 func TestAuthorizeURLIsFreshEveryTime(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	var seen []url.Values
 	for range 2 {
@@ -99,6 +102,7 @@ func TestAuthorizeURLIsFreshEveryTime(t *testing.T) {
 // the real path and Host, with the real state, gets an error and the login
 // goes on.
 func TestListenerRejectsAllButTheCallback(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := newBrowser(t)
 	type forged struct {
@@ -174,6 +178,7 @@ func TestListenerRejectsAllButTheCallback(t *testing.T) {
 // code and no external resource, leaks nothing through Referer, is never
 // cached, and does not redirect.
 func TestSuccessPage(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := newBrowser(t)
 	cfg := e.config("polyscale", newRecorder())
@@ -212,8 +217,10 @@ func TestSuccessPage(t *testing.T) {
 // before the browser opens, name the port and the way out, and leave the
 // other family free.
 func TestPortInUse(t *testing.T) {
+	t.Parallel()
 	for _, family := range []string{"127.0.0.1", "::1"} {
 		t.Run(family, func(t *testing.T) {
+			t.Parallel()
 			if family == "::1" && !hasIPv6Loopback() {
 				t.Skip("no IPv6 loopback on this machine: [::1] cannot be taken")
 			}
@@ -246,6 +253,7 @@ func TestPortInUse(t *testing.T) {
 // Without IPv6 the [::1] half of localhost is skipped; the login works on
 // 127.0.0.1. And nothing is ever bound off loopback.
 func TestLocalhostWithoutIPv6(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := newBrowser(t)
 	var (
@@ -274,6 +282,7 @@ func TestLocalhostWithoutIPv6(t *testing.T) {
 // Redirect URLs that would listen off loopback, on a random port or over
 // https are refused before anything is bound.
 func TestRedirectURLMustBeLoopbackWithAPort(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	for _, redirect := range []string{
 		"http://0.0.0.0:3000/callback",
@@ -300,6 +309,7 @@ func TestRedirectURLMustBeLoopbackWithAPort(t *testing.T) {
 // The user clicks Deny: the login ends with the provider's message and no
 // code is exchanged.
 func TestAccessDenied(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.sb.PolyScaleAuth.DenyNext()
 	b := newBrowser(t)
@@ -325,6 +335,7 @@ func TestAccessDenied(t *testing.T) {
 
 // A user who never comes back: ErrTimeout, and the port is free again.
 func TestTimeout(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	cfg := e.config("polyscale", newRecorder())
 	cfg.Timeout = 300 * time.Millisecond
@@ -342,6 +353,7 @@ func TestTimeout(t *testing.T) {
 
 // Ctrl-C: context.Canceled, and the port is free again.
 func TestCancel(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -357,6 +369,7 @@ func TestCancel(t *testing.T) {
 // Over SSH the browser is on another machine: its redirect to localhost
 // fails there, and the user pastes the address (or "code state") here.
 func TestPaste(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name     string
 		provider string
@@ -383,6 +396,7 @@ func TestPaste(t *testing.T) {
 		}, "not the address"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			e := newEnv(t)
 			stderr := newRecorder()
 			in, typeLine := pipe(t)
@@ -423,6 +437,7 @@ func TestPaste(t *testing.T) {
 // A browser that cannot be opened is said so on stderr, and the paste
 // path takes over.
 func TestBrowserFailureFallsBackToPaste(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	stderr := newRecorder()
 	in, typeLine := pipe(t)
@@ -441,6 +456,7 @@ func TestBrowserFailureFallsBackToPaste(t *testing.T) {
 // CheckRedirect (doctor's check) binds what Login binds and says which
 // address is taken.
 func TestCheckRedirect(t *testing.T) {
+	t.Parallel()
 	port := freePort(t)
 	results, err := oauth.CheckRedirect("http://localhost:"+port+"/callback", nil)
 	if err != nil {
@@ -469,6 +485,7 @@ func TestCheckRedirect(t *testing.T) {
 // listening, the next line typed at the terminal goes to the caller's next
 // prompt, not to the paste reader of a login that has ended.
 func TestALineTypedAfterTheLoginIsNotLost(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	stderr := newRecorder()
 	in, typeLine := pipe(t)

@@ -15,6 +15,7 @@ import (
 // ReadLine takes one line and not a byte more, so the next reader of the
 // terminal (a later prompt) gets the rest.
 func TestReadLine(t *testing.T) {
+	t.Parallel()
 	type read struct {
 		line string
 		err  error
@@ -34,6 +35,7 @@ func TestReadLine(t *testing.T) {
 		{"multi-byte", "名前\n", 0, []read{{"名前", nil}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			// The last bytes come with io.EOF, as some readers send them.
 			in := iotest.DataErrReader(strings.NewReader(tc.in))
 			for i, want := range tc.want {
@@ -47,6 +49,7 @@ func TestReadLine(t *testing.T) {
 }
 
 func TestReadLineLeavesTheRestUnread(t *testing.T) {
+	t.Parallel()
 	in := strings.NewReader("yes\nnext prompt\n")
 	if line, err := oauth.ReadLine(in, 1024); line != "yes" || err != nil {
 		t.Fatalf("ReadLine = %q, %v", line, err)
@@ -57,6 +60,7 @@ func TestReadLineLeavesTheRestUnread(t *testing.T) {
 }
 
 func TestReadLineReturnsAReadError(t *testing.T) {
+	t.Parallel()
 	boom := errors.New("boom")
 	in := io.MultiReader(strings.NewReader("par"), iotest.ErrReader(boom))
 	if line, err := oauth.ReadLine(in, 0); line != "par" || !errors.Is(err, boom) {
@@ -68,6 +72,7 @@ func TestReadLineReturnsAReadError(t *testing.T) {
 // without a newline kept, and the end of the input reported once they are
 // taken.
 func TestTerminalLines(t *testing.T) {
+	t.Parallel()
 	term := oauth.NewTerminal(strings.NewReader("one\r\n\ntwo"))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -23,6 +23,7 @@ func run(t *testing.T, tty, asJSON bool, v any, text output.Text) (stdout, stder
 }
 
 func TestPrintTable(t *testing.T) {
+	t.Parallel()
 	items := []item{{"a", 5432}, {"bbbbbb", 6379}}
 	table := output.Table{
 		Headers: []string{"ID", "ORIGIN", "STATE"},
@@ -56,6 +57,7 @@ func TestPrintTable(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			v := items
 			if len(tt.table.Rows) == 0 {
 				v = []item{}
@@ -75,6 +77,7 @@ func TestPrintTable(t *testing.T) {
 }
 
 func TestPrintDetail(t *testing.T) {
+	t.Parallel()
 	var d output.Detail
 	d.Add("id", "a")
 	d.Add("description", "two\nlines")

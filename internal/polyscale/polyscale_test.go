@@ -14,6 +14,7 @@ import (
 )
 
 func TestCheckScopes(t *testing.T) {
+	t.Parallel()
 	if err := polyscale.CheckScopes([]string{"caches:read", "cacheRules:write"}); err != nil {
 		t.Errorf("known scopes refused: %v", err)
 	}
@@ -25,6 +26,7 @@ func TestCheckScopes(t *testing.T) {
 // PolyScale's errors map to the contract's exit codes, keep the server's
 // message, and only a create can be "ambiguous".
 func TestErrorsMapToExitCodes(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		method  string
 		status  int

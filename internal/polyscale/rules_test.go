@@ -11,6 +11,7 @@ import (
 )
 
 func TestParseTTLAcceptsWholeSecondsUpToTheMaximum(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want int64
@@ -34,6 +35,7 @@ func TestParseTTLAcceptsWholeSecondsUpToTheMaximum(t *testing.T) {
 }
 
 func TestParseTTLSaysWhyItRefusesATTL(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in      string
 		want    error
@@ -69,6 +71,7 @@ func TestParseTTLSaysWhyItRefusesATTL(t *testing.T) {
 }
 
 func TestFormatTTLIsADurationParseTTLReadsBack(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		secs int64
 		want string
@@ -100,6 +103,7 @@ func TestFormatTTLIsADurationParseTTLReadsBack(t *testing.T) {
 }
 
 func TestQueryKeyIsTheSQLsHashWithoutSurroundingWhitespace(t *testing.T) {
+	t.Parallel()
 	const sql = "SELECT * FROM products WHERE id = $1"
 	sum := sha256.Sum256([]byte(sql))
 	want := hex.EncodeToString(sum[:])[:polyscale.QueryKeyLen]
@@ -117,6 +121,7 @@ func TestQueryKeyIsTheSQLsHashWithoutSurroundingWhitespace(t *testing.T) {
 }
 
 func TestRuleTargetTypes(t *testing.T) {
+	t.Parallel()
 	all := []polyscale.RuleType{polyscale.RuleQuery, polyscale.RuleTemplate, polyscale.RuleTable, polyscale.RuleAuto, polyscale.RuleManual}
 	tests := []struct {
 		target  polyscale.RuleTarget
@@ -149,6 +154,7 @@ func TestRuleTargetTypes(t *testing.T) {
 }
 
 func TestMergedFillsWhatTheAnswerLeftOut(t *testing.T) {
+	t.Parallel()
 	sent := &polyscale.Rule{Key: "orders", Type: polyscale.RuleTable, Name: "sent"}
 	got := &polyscale.Rule{Key: "orders", Type: polyscale.RuleTable, Name: "answered"}
 	if r := polyscale.Merged(got, sent); r != got {
@@ -164,6 +170,7 @@ func TestMergedFillsWhatTheAnswerLeftOut(t *testing.T) {
 
 // The typed rule keeps the wire shape: type is a plain string.
 func TestRuleJSONWireShape(t *testing.T) {
+	t.Parallel()
 	v := int64(300)
 	b, err := json.Marshal(polyscale.Rule{Key: "orders", Type: polyscale.RuleTable, Value: &v})
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 )
 
 func TestLine(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		max  int
@@ -55,6 +56,7 @@ func TestLine(t *testing.T) {
 }
 
 func TestStripDropsWhatLineReplaces(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		max  int

@@ -196,6 +196,7 @@ func (e *testEnv) createCache(tok string) string {
 // --- PolyScale ---
 
 func TestPolyScaleCacheLifecycle(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t, RedisSettings{})
 	r := e.do("POST", "/v1/caches", validCache(), bearer("tok-all"))
 	if r.status != http.StatusCreated {
@@ -257,6 +258,7 @@ func TestPolyScaleCacheLifecycle(t *testing.T) {
 }
 
 func TestPolyScaleCreateValidation(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t, RedisSettings{})
 	with := func(k string, v any) map[string]any {
 		b := validCache()
@@ -321,6 +323,7 @@ func TestPolyScaleCreateValidation(t *testing.T) {
 }
 
 func TestPolyScaleAuth(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t, RedisSettings{})
 	polyErr(t, e.do("GET", "/v1/caches", nil, nil), 401)
 	polyErr(t, e.do("GET", "/v1/caches", nil, bearer("nope")), 401)
@@ -372,6 +375,7 @@ func TestPolyScaleAuth(t *testing.T) {
 }
 
 func TestPolyScaleWorkspaceIsolation(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t, RedisSettings{})
 	id := e.createCache("tok-all") // ws-personal
 	teamID := e.createCache("tok-team")
@@ -397,6 +401,7 @@ func TestPolyScaleWorkspaceIsolation(t *testing.T) {
 }
 
 func TestPolyScaleCacheRules(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t, RedisSettings{})
 	id := e.createCache("tok-all")
 	base := "/v1/caches/" + id + "/cache-ttls"
@@ -507,6 +512,7 @@ func (e *testEnv) mintKey(name string) string {
 }
 
 func TestUpstashAPIKeys(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t, RedisSettings{})
 	upErr(t, e.do("POST", "/apikey", `{"name":"a"}`, nil), 401)
 	upErr(t, e.do("POST", "/apikey", `{"name":"a"}`, bearer("bogus")), 401)
@@ -540,6 +546,7 @@ func TestUpstashAPIKeys(t *testing.T) {
 }
 
 func TestUpstashBasicAuth(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t, RedisSettings{})
 	key := e.mintKey("k")
 	for name, auth := range map[string]func(*http.Request){
@@ -568,6 +575,7 @@ func validDB() map[string]any {
 }
 
 func TestUpstashDatabaseLifecycle(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t, RedisSettings{})
 	auth := basicAuth(e.acct.Email, e.mintKey("k"))
 
@@ -650,6 +658,7 @@ func TestUpstashDatabaseLifecycle(t *testing.T) {
 }
 
 func TestUpstashCreateValidation(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t, RedisSettings{})
 	auth := basicAuth(e.acct.Email, e.mintKey("k"))
 	with := func(k string, v any) map[string]any {
@@ -705,6 +714,7 @@ func TestUpstashCreateValidation(t *testing.T) {
 }
 
 func TestUpstashRedisSettings(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t, RedisSettings{Endpoint: "127.0.0.1", Port: 16379, Password: "fixed-pw"})
 	auth := basicAuth(e.acct.Email, e.mintKey("k"))
 	var d Database

@@ -12,6 +12,7 @@ import (
 )
 
 func TestFaultLatency(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t, RedisSettings{})
 	const lat = 150 * time.Millisecond
 	if err := e.faults.Add(FaultRule{Kind: FaultLatency, Latency: lat, Count: 1}); err != nil {
@@ -45,6 +46,7 @@ func TestFaultLatency(t *testing.T) {
 }
 
 func TestFaultErrorsThenSuccess(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t, RedisSettings{})
 	if err := e.faults.Add(FaultRule{Kind: FaultError, Count: 2, Status: 502}); err != nil {
 		t.Fatal(err)
@@ -72,6 +74,7 @@ func TestFaultErrorsThenSuccess(t *testing.T) {
 }
 
 func TestFault429(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t, RedisSettings{})
 	e.faults.Add(FaultRule{Kind: Fault429, Count: 1, RetryAfter: "7"})
 	r := e.do("POST", "/apikey", `{"name":"x"}`, bearer("up-tok"))
@@ -98,6 +101,7 @@ func TestFault429(t *testing.T) {
 }
 
 func TestFaultDropAfterCreate(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t, RedisSettings{})
 	e.faults.Add(FaultRule{Kind: FaultDropAfterCreate, Count: 1})
 
@@ -143,6 +147,7 @@ func TestFaultDropAfterCreate(t *testing.T) {
 }
 
 func TestFaultFilters(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t, RedisSettings{})
 	e.faults.Add(FaultRule{Kind: FaultError, Count: 5, Method: "post", PathPrefix: "/v2/"})
 	if r := e.do("GET", "/v2/redis/databases", nil, nil); r.status != 401 {
@@ -165,6 +170,7 @@ func TestFaultFilters(t *testing.T) {
 }
 
 func TestFaultsConcurrentCount(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t, RedisSettings{})
 	e.faults.Add(FaultRule{Kind: FaultError, Count: 5})
 	var failed atomic.Int32
@@ -190,6 +196,7 @@ func TestFaultsConcurrentCount(t *testing.T) {
 }
 
 func TestFaultRuleValidationAndJSON(t *testing.T) {
+	t.Parallel()
 	var f Faults
 	for _, r := range []FaultRule{
 		{Kind: "explode"},
@@ -234,6 +241,7 @@ func TestFaultRuleValidationAndJSON(t *testing.T) {
 }
 
 func TestAdminEndpoints(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t, RedisSettings{})
 	// Faults never apply to /_sandbox.
 	e.faults.Add(FaultRule{Kind: FaultError, Count: 100})
@@ -283,6 +291,7 @@ func TestAdminEndpoints(t *testing.T) {
 // TestFaultRateFailsSomeRequestsUntilCleared: {"kind":"error","rate":0.5}
 // flaps: each request fails with that probability, until the rule is cleared.
 func TestFaultRateFailsSomeRequestsUntilCleared(t *testing.T) {
+	t.Parallel()
 	f := &Faults{}
 	if err := f.Add(FaultRule{Kind: FaultError, Rate: 1.5}); err == nil {
 		t.Fatal("a rate above 1 must be refused")

@@ -181,11 +181,13 @@ func mustNotVerify(t *testing.T, a *AuthServer, token, why string) {
 }
 
 func TestPolyScaleCodeFlowWithPKCE(t *testing.T) {
+	t.Parallel()
 	for _, style := range []struct {
 		name  string
 		style oauth2.AuthStyle
 	}{{"client_secret_basic", oauth2.AuthStyleInHeader}, {"client_secret_post", oauth2.AuthStyleInParams}} {
 		t.Run(style.name, func(t *testing.T) {
+			t.Parallel()
 			e := newOAuthEnv(t, true)
 			conf := e.psConfig(style.style)
 			v := oauth2.GenerateVerifier()
@@ -216,6 +218,7 @@ func TestPolyScaleCodeFlowWithPKCE(t *testing.T) {
 }
 
 func TestPolyScaleScopeSubsetAndUnknownScope(t *testing.T) {
+	t.Parallel()
 	e := newOAuthEnv(t, true)
 	conf := e.psConfig(oauth2.AuthStyleInHeader)
 	conf.Scopes = []string{"caches:read"}
@@ -236,6 +239,7 @@ func TestPolyScaleScopeSubsetAndUnknownScope(t *testing.T) {
 }
 
 func TestUpstashCodeFlowWithPKCE(t *testing.T) {
+	t.Parallel()
 	e := newOAuthEnv(t, true)
 	conf := e.upConfig()
 	v := oauth2.GenerateVerifier()
@@ -308,6 +312,7 @@ func TestUpstashCodeFlowWithPKCE(t *testing.T) {
 }
 
 func TestUpstashRefreshTokenOnlyWithOfflineAccess(t *testing.T) {
+	t.Parallel()
 	e := newOAuthEnv(t, true)
 	conf := e.upConfig()
 	conf.Scopes = []string{"openid", "email"}
@@ -322,6 +327,7 @@ func TestUpstashRefreshTokenOnlyWithOfflineAccess(t *testing.T) {
 }
 
 func TestUpstashRequiresAudience(t *testing.T) {
+	t.Parallel()
 	e := newOAuthEnv(t, true)
 	conf := e.upConfig()
 	v := oauth2.GenerateVerifier()
@@ -339,6 +345,7 @@ func TestUpstashRequiresAudience(t *testing.T) {
 }
 
 func TestPKCERequiredS256Only(t *testing.T) {
+	t.Parallel()
 	e := newOAuthEnv(t, true)
 	v := oauth2.GenerateVerifier()
 	cases := map[string][]oauth2.AuthCodeOption{
@@ -371,6 +378,7 @@ func TestPKCERequiredS256Only(t *testing.T) {
 }
 
 func TestRedirectURIExactMatch(t *testing.T) {
+	t.Parallel()
 	e := newOAuthEnv(t, true)
 	v := oauth2.GenerateVerifier()
 	for name, redirect := range map[string]string{
@@ -423,6 +431,7 @@ func TestRedirectURIExactMatch(t *testing.T) {
 }
 
 func TestShortStateRejected(t *testing.T) {
+	t.Parallel()
 	e := newOAuthEnv(t, true)
 	v := oauth2.GenerateVerifier()
 	for _, state := range []string{"", "1234567"} {
@@ -437,6 +446,7 @@ func TestShortStateRejected(t *testing.T) {
 }
 
 func TestReplayedCodeFailsAndRevokesItsTokens(t *testing.T) {
+	t.Parallel()
 	e := newOAuthEnv(t, true)
 	for _, p := range []struct {
 		name     string
@@ -473,6 +483,7 @@ func TestReplayedCodeFailsAndRevokesItsTokens(t *testing.T) {
 }
 
 func TestRefreshRotationAndReuseDetection(t *testing.T) {
+	t.Parallel()
 	e := newOAuthEnv(t, true)
 	conf := e.psConfig(oauth2.AuthStyleInHeader)
 	first := e.psLogin(t)
@@ -518,6 +529,7 @@ func TestRefreshRotationAndReuseDetection(t *testing.T) {
 }
 
 func TestReuseDetectionCountsOnce(t *testing.T) {
+	t.Parallel()
 	e := newOAuthEnv(t, true)
 	conf := e.psConfig(oauth2.AuthStyleInParams)
 	first := e.psLogin(t)
@@ -535,6 +547,7 @@ func TestReuseDetectionCountsOnce(t *testing.T) {
 }
 
 func TestUpstashRefreshRotation(t *testing.T) {
+	t.Parallel()
 	e := newOAuthEnv(t, true)
 	conf := e.upConfig()
 	v := oauth2.GenerateVerifier()
@@ -571,6 +584,7 @@ func revoke(t *testing.T, e *oauthEnv, token, hint string, auth bool) *http.Resp
 }
 
 func TestRevocation(t *testing.T) {
+	t.Parallel()
 	e := newOAuthEnv(t, true)
 	tok := e.psLogin(t)
 	// Without client authentication nothing is revoked (fosite answers 400 invalid_request).
@@ -600,6 +614,7 @@ func TestRevocation(t *testing.T) {
 }
 
 func TestDenyNext(t *testing.T) {
+	t.Parallel()
 	e := newOAuthEnv(t, true)
 	v := oauth2.GenerateVerifier()
 	e.ps.DenyNext()
@@ -618,6 +633,7 @@ func TestDenyNext(t *testing.T) {
 }
 
 func TestShortAccessTokenLifetime(t *testing.T) {
+	t.Parallel()
 	e := newOAuthEnv(t, true)
 	e.ps.SetAccessTokenLifetime(time.Second)
 	conf := e.psConfig(oauth2.AuthStyleInHeader)
@@ -699,6 +715,7 @@ func (e *oauthEnv) post(t *testing.T, path string, form url.Values) *http.Respon
 }
 
 func TestConsentPageApprove(t *testing.T) {
+	t.Parallel()
 	e := newOAuthEnv(t, false)
 	conf := e.psConfig(oauth2.AuthStyleInHeader)
 	v := oauth2.GenerateVerifier()
@@ -739,6 +756,7 @@ func TestConsentPageApprove(t *testing.T) {
 }
 
 func TestConsentPageUpstashApprove(t *testing.T) {
+	t.Parallel()
 	e := newOAuthEnv(t, false)
 	conf := e.upConfig()
 	v := oauth2.GenerateVerifier()
@@ -754,6 +772,7 @@ func TestConsentPageUpstashApprove(t *testing.T) {
 }
 
 func TestConsentPageDeny(t *testing.T) {
+	t.Parallel()
 	e := newOAuthEnv(t, false)
 	v := oauth2.GenerateVerifier()
 	_, form := e.consent(t, e.psConfig(oauth2.AuthStyleInHeader).AuthCodeURL(testState, oauth2.S256ChallengeOption(v)))
@@ -768,6 +787,7 @@ func TestConsentPageDeny(t *testing.T) {
 }
 
 func TestConsentPageRejectsForgedForms(t *testing.T) {
+	t.Parallel()
 	e := newOAuthEnv(t, false)
 	v := oauth2.GenerateVerifier()
 	authURL := e.psConfig(oauth2.AuthStyleInHeader).AuthCodeURL(testState, oauth2.S256ChallengeOption(v))
@@ -800,6 +820,7 @@ func TestConsentPageRejectsForgedForms(t *testing.T) {
 }
 
 func TestConsentPageNotShownForBadRequests(t *testing.T) {
+	t.Parallel()
 	e := newOAuthEnv(t, false)
 	conf := e.psConfig(oauth2.AuthStyleInHeader)
 	conf.RedirectURL = "http://localhost:1/callback"
@@ -812,6 +833,7 @@ func TestConsentPageNotShownForBadRequests(t *testing.T) {
 }
 
 func TestRegisterClientAtRunTime(t *testing.T) {
+	t.Parallel()
 	e := newOAuthEnv(t, true)
 	const extra = "http://127.0.0.1:50123/cb"
 	if err := e.ps.RegisterClient(Client{Provider: "polyscale", ID: psClientID, RedirectURIs: []string{extra}}); err != nil {
@@ -835,6 +857,7 @@ func TestRegisterClientAtRunTime(t *testing.T) {
 }
 
 func TestWrongClientSecret(t *testing.T) {
+	t.Parallel()
 	e := newOAuthEnv(t, true)
 	conf := e.psConfig(oauth2.AuthStyleInHeader)
 	conf.ClientSecret = "wrong"
@@ -846,6 +869,7 @@ func TestWrongClientSecret(t *testing.T) {
 }
 
 func TestConcurrentRefreshOfOneToken(t *testing.T) {
+	t.Parallel()
 	e := newOAuthEnv(t, true)
 	conf := e.psConfig(oauth2.AuthStyleInHeader)
 	tok := e.psLogin(t)

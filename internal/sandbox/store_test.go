@@ -23,6 +23,7 @@ func populate(t *testing.T, s *Store) {
 }
 
 func TestStoreSaveLoadRoundTrip(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "state.json")
 	// A pre-existing, too-open file is replaced by a 0600 one.
@@ -62,6 +63,7 @@ func TestStoreSaveLoadRoundTrip(t *testing.T) {
 }
 
 func TestLoadStoreMissingAndCorrupt(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	s, err := LoadStore(filepath.Join(dir, "absent.json"), DefaultAccount())
 	if err != nil {
@@ -83,6 +85,7 @@ func TestLoadStoreMissingAndCorrupt(t *testing.T) {
 }
 
 func TestStoreAutoSave(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "state.json")
 	s := NewStore(DefaultAccount())
 	s.SetAutoSave(path)
@@ -114,6 +117,7 @@ func TestStoreAutoSave(t *testing.T) {
 }
 
 func TestStoreStateIsACopy(t *testing.T) {
+	t.Parallel()
 	s := NewStore(DefaultAccount())
 	populate(t, s)
 	st := s.State()

@@ -15,6 +15,7 @@ import (
 )
 
 func TestServeRefusesNonLoopbackAddresses(t *testing.T) {
+	t.Parallel()
 	for _, addr := range []string{"0.0.0.0:8085", ":8085", "192.168.1.10:8085", "example.com:80"} {
 		var out, errOut bytes.Buffer
 		code := Run(context.Background(), []string{"serve", "--addr", addr}, &out, &errOut)
@@ -25,6 +26,7 @@ func TestServeRefusesNonLoopbackAddresses(t *testing.T) {
 }
 
 func TestPrintEnvPointsCachelinkAtTheSandbox(t *testing.T) {
+	t.Parallel()
 	var out, errOut bytes.Buffer
 	code := Run(context.Background(), []string{"serve", "--addr", "127.0.0.1:8085", "--print-env", "--edge-host", "127.0.0.1:5433"}, &out, &errOut)
 	if code != 0 {
@@ -53,6 +55,7 @@ func TestPrintEnvPointsCachelinkAtTheSandbox(t *testing.T) {
 }
 
 func TestPrintEnvNeedsAFixedPort(t *testing.T) {
+	t.Parallel()
 	var out, errOut bytes.Buffer
 	if code := Run(context.Background(), []string{"serve", "--print-env"}, &out, &errOut); code != 2 {
 		t.Fatalf("exit %d, want 2", code)
@@ -60,6 +63,7 @@ func TestPrintEnvNeedsAFixedPort(t *testing.T) {
 }
 
 func TestRedirectURIFlag(t *testing.T) {
+	t.Parallel()
 	o := &serveOptions{redirectURIs: []string{"polyscale=http://localhost:4000/callback"}}
 	opts, err := o.sandboxOptions()
 	if err != nil {
@@ -99,6 +103,7 @@ func (s *syncBuffer) String() string {
 }
 
 func TestServeServesUntilInterrupted(t *testing.T) {
+	t.Parallel()
 	envFile := filepath.Join(t.TempDir(), "sandbox.env")
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errOut syncBuffer
@@ -145,6 +150,7 @@ func TestServeServesUntilInterrupted(t *testing.T) {
 // TestDemoPrintsAConnectionString runs the README's main job with a freshly
 // built cachelink and checks the PolyScale connection string it prints.
 func TestDemoPrintsAConnectionString(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds cachelink")
 	}
@@ -175,6 +181,7 @@ func TestDemoPrintsAConnectionString(t *testing.T) {
 }
 
 func TestFaultFlagIsValidated(t *testing.T) {
+	t.Parallel()
 	var out, errOut bytes.Buffer
 	code := Run(context.Background(), []string{"serve", "--addr", "127.0.0.1:8085", "--print-env", "--fault", `{"kind":"nonsense"}`}, &out, &errOut)
 	if code != 2 || !strings.Contains(errOut.String(), "--fault") {

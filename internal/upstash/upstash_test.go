@@ -15,6 +15,7 @@ import (
 )
 
 func TestErrorMessageReadsEveryShapeUpstashSends(t *testing.T) {
+	t.Parallel()
 	tests := map[string]string{
 		`{"error":"database not found"}`:  "database not found",
 		`{"message":"Unauthorized"}`:      "Unauthorized",
@@ -30,6 +31,7 @@ func TestErrorMessageReadsEveryShapeUpstashSends(t *testing.T) {
 }
 
 func TestEmailFromIDToken(t *testing.T) {
+	t.Parallel()
 	payload := base64.RawURLEncoding.EncodeToString([]byte(`{"sub":"auth0|1","email":"dev@example.com"}`))
 	tok := (&oauth2.Token{AccessToken: "a"}).WithExtra(map[string]any{"id_token": "h." + payload + ".sig"})
 	if got := upstash.EmailFromIDToken(tok); got != "dev@example.com" {
@@ -41,12 +43,14 @@ func TestEmailFromIDToken(t *testing.T) {
 }
 
 func TestKeyName(t *testing.T) {
+	t.Parallel()
 	if got := upstash.KeyName(time.Unix(1795996555, 0)); got != "cachelink_API_KEY_1795996555" {
 		t.Errorf("KeyName = %q", got)
 	}
 }
 
 func TestMintAPIKeySaysWhenTheLimitIsReached(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusBadRequest)
 		_, _ = w.Write([]byte("you have reached the limit of 37 api keys; delete one before creating another"))

@@ -7,6 +7,7 @@ import (
 )
 
 func TestIs(t *testing.T) {
+	t.Parallel()
 	for s, want := range map[string]bool{
 		"11111111-2222-4333-8444-555555555555": true,
 		"ABCDEF01-2222-4333-8444-555555555555": true,

@@ -28,6 +28,7 @@ func connect(t *testing.T, e *cmdtest.Env, provider string, args ...string) cmdt
 }
 
 func TestConnectPolyScaleStoresTheLoginInTheKeychain(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.New(t, cmdtest.Options{})
 	r := connect(t, e, "polyscale")
 
@@ -67,6 +68,7 @@ func TestConnectPolyScaleStoresTheLoginInTheKeychain(t *testing.T) {
 }
 
 func TestConnectUpstashMintsADeveloperAPIKey(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.New(t, cmdtest.Options{})
 	r := connect(t, e, "upstash")
 	if !strings.Contains(r.Stderr, "✓ Connected to Upstash as "+e.Sandbox.Account.Email) {
@@ -111,6 +113,7 @@ func TestConnectUpstashMintsADeveloperAPIKey(t *testing.T) {
 }
 
 func TestConnectWithoutBrowserOrTerminalFailsAtOnce(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.New(t, cmdtest.Options{})
 
 	r := e.Run("connect", "polyscale", "--no-input")
@@ -132,8 +135,10 @@ func TestConnectWithoutBrowserOrTerminalFailsAtOnce(t *testing.T) {
 }
 
 func TestConnectFailsBeforeTheBrowserWhenThePortIsTaken(t *testing.T) {
+	t.Parallel()
 	for _, host := range []string{"127.0.0.1", "::1"} {
 		t.Run(host, func(t *testing.T) {
+			t.Parallel()
 			e := cmdtest.New(t, cmdtest.Options{})
 			e.ReleasePort() // for another program to take
 			l, err := net.Listen("tcp", net.JoinHostPort(host, e.Port))
@@ -156,6 +161,7 @@ func TestConnectFailsBeforeTheBrowserWhenThePortIsTaken(t *testing.T) {
 }
 
 func TestConnectAccessDeniedStoresNothing(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.New(t, cmdtest.Options{})
 	e.Sandbox.PolyScaleAuth.DenyNext()
 	r := e.Run("connect", "polyscale")
@@ -168,6 +174,7 @@ func TestConnectAccessDeniedStoresNothing(t *testing.T) {
 }
 
 func TestForgedCallbackBeforeTheRealOneIsIgnored(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.New(t, cmdtest.Options{})
 	e.Browser = func(u string) error {
 		// Another local process guesses at the callback first.
@@ -188,6 +195,7 @@ func TestForgedCallbackBeforeTheRealOneIsIgnored(t *testing.T) {
 }
 
 func TestConnectTimesOutWhenTheUserNeverReturns(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.New(t, cmdtest.Options{})
 	e.Browser = func(string) error { return nil } // the tab is left open
 	r := e.Run("connect", "polyscale", "--timeout", "300ms")
@@ -201,6 +209,7 @@ func TestConnectTimesOutWhenTheUserNeverReturns(t *testing.T) {
 }
 
 func TestCtrlCDuringConnectExits130(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.New(t, cmdtest.Options{})
 	ctx, cancel := context.WithCancel(context.Background())
 	e.Browser = func(string) error { cancel(); return nil }
@@ -211,6 +220,7 @@ func TestCtrlCDuringConnectExits130(t *testing.T) {
 }
 
 func TestConnectOverSSHTakesThePastedAddress(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.New(t, cmdtest.Options{})
 	e.BrowserUsable = false // SSH session: the browser is on the user's laptop
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -242,10 +252,11 @@ func TestConnectOverSSHTakesThePastedAddress(t *testing.T) {
 }
 
 func TestEnvironmentCredentialsNeverTouchTheKeychain(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.New(t, cmdtest.Options{})
-	t.Setenv("POLYSCALE_API_KEY", "ps-key-from-ci")
-	t.Setenv("UPSTASH_EMAIL", "ci@example.com")
-	t.Setenv("UPSTASH_API_KEY", "up-key-from-ci")
+	e.Setenv("POLYSCALE_API_KEY", "ps-key-from-ci")
+	e.Setenv("UPSTASH_EMAIL", "ci@example.com")
+	e.Setenv("UPSTASH_API_KEY", "up-key-from-ci")
 
 	if r := e.Run("token", "polyscale"); r.Code != 0 || r.Stdout != "ps-key-from-ci\n" {
 		t.Errorf("token polyscale = %q (exit %d)", r.Stdout, r.Code)
@@ -266,8 +277,9 @@ func TestEnvironmentCredentialsNeverTouchTheKeychain(t *testing.T) {
 }
 
 func TestUpstashEnvironmentIsBothOrNeither(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.New(t, cmdtest.Options{})
-	t.Setenv("UPSTASH_EMAIL", "ci@example.com")
+	e.Setenv("UPSTASH_EMAIL", "ci@example.com")
 	r := e.Run("token", "upstash")
 	if r.Code != 2 || !strings.Contains(r.Stderr, "UPSTASH_API_KEY is not") {
 		t.Errorf("exit %d, want 2 naming the missing UPSTASH_API_KEY; stderr:\n%s", r.Code, r.Stderr)
@@ -275,6 +287,7 @@ func TestUpstashEnvironmentIsBothOrNeither(t *testing.T) {
 }
 
 func TestStatusOfAProviderNotConnectedExits4(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.New(t, cmdtest.Options{})
 	r := e.Run("status", "polyscale")
 	if r.Code != 4 || !strings.Contains(r.Stdout, "not connected") || !strings.Contains(r.Stderr, "cachelink connect polyscale") {
@@ -289,6 +302,7 @@ func TestStatusOfAProviderNotConnectedExits4(t *testing.T) {
 }
 
 func TestTokenRefreshesAndStoresTheRotatedRefreshToken(t *testing.T) {
+	t.Parallel()
 	// Access tokens live two seconds; each run below comes after it expired.
 	e := polyscaleShortTokens(t)
 	connect(t, e, "polyscale")
@@ -318,6 +332,7 @@ func TestTokenRefreshesAndStoresTheRotatedRefreshToken(t *testing.T) {
 }
 
 func TestRevokedLoginAsksToConnectAgain(t *testing.T) {
+	t.Parallel()
 	e := polyscaleShortTokens(t)
 	connect(t, e, "polyscale")
 	time.Sleep(2100 * time.Millisecond) // expired: the next use must refresh
@@ -341,6 +356,7 @@ func TestRevokedLoginAsksToConnectAgain(t *testing.T) {
 }
 
 func TestKeychainUnavailableFallsBackToAFile(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.New(t, cmdtest.Options{})
 	e.Keyring.Fail.Store(true)
 	r := connect(t, e, "polyscale")
@@ -365,9 +381,10 @@ func TestKeychainUnavailableFallsBackToAFile(t *testing.T) {
 }
 
 func TestKeyringModeRefusesTheFile(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.New(t, cmdtest.Options{})
 	e.Keyring.Fail.Store(true)
-	t.Setenv("CACHELINK_TOKEN_STORE", "keyring")
+	e.Setenv("CACHELINK_TOKEN_STORE", "keyring")
 	r := e.Run("connect", "polyscale")
 	if r.Code != 1 || !strings.Contains(r.Stderr, "CACHELINK_TOKEN_STORE=file") {
 		t.Errorf("exit %d, want 1 naming CACHELINK_TOKEN_STORE=file; stderr:\n%s", r.Code, r.Stderr)
@@ -378,6 +395,7 @@ func TestKeyringModeRefusesTheFile(t *testing.T) {
 }
 
 func TestDisconnectRevokesAndForgets(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.New(t, cmdtest.Options{})
 	connect(t, e, "polyscale")
 	r := e.Run("disconnect", "polyscale")
@@ -396,9 +414,10 @@ func TestDisconnectRevokesAndForgets(t *testing.T) {
 }
 
 func TestDisconnectForgetsEvenWhenRevokingFails(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.New(t, cmdtest.Options{})
 	connect(t, e, "polyscale")
-	t.Setenv("CACHELINK_POLYSCALE_REVOKE_URL", "http://127.0.0.1:"+cmdtest.FreePort(t)+"/oauth2/revoke")
+	e.Setenv("CACHELINK_POLYSCALE_REVOKE_URL", "http://127.0.0.1:"+cmdtest.FreePort(t)+"/oauth2/revoke")
 	r := e.Run("disconnect", "polyscale")
 	if r.Code != 0 || !strings.Contains(r.Stderr, "could not revoke") || !strings.Contains(r.Stderr, "Disconnected PolyScale") {
 		t.Errorf("exit %d, want 0 reporting both; stderr:\n%s", r.Code, r.Stderr)
@@ -409,6 +428,7 @@ func TestDisconnectForgetsEvenWhenRevokingFails(t *testing.T) {
 }
 
 func TestDisconnectUpstashNamesTheKeyToDelete(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.New(t, cmdtest.Options{})
 	connect(t, e, "upstash")
 	r := e.Run("disconnect", "upstash")
@@ -418,6 +438,7 @@ func TestDisconnectUpstashNamesTheKeyToDelete(t *testing.T) {
 }
 
 func TestProfilesKeepSeparateLogins(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.New(t, cmdtest.Options{})
 	connect(t, e, "polyscale", "--profile", "work", "--scopes", "caches:read")
 	items := e.Keyring.Items("cachelink")
@@ -434,6 +455,7 @@ func TestProfilesKeepSeparateLogins(t *testing.T) {
 }
 
 func TestConnectRejectsBadFlagsBeforeListening(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.New(t, cmdtest.Options{})
 	for _, args := range [][]string{
 		{"connect", "polyscale", "--scopes", "caches:everything"},
@@ -460,6 +482,7 @@ func keys(m map[string]string) []string {
 }
 
 func TestSecretsNeverReachStderrEvenWithDebug(t *testing.T) {
+	t.Parallel()
 	e := polyscaleShortTokens(t)
 	var stderr strings.Builder
 	run := func(args ...string) cmdtest.Result {
@@ -514,6 +537,7 @@ func TestSecretsNeverReachStderrEvenWithDebug(t *testing.T) {
 // way CI scripts expect) and mention the keychain, rather than failing
 // with a keychain error.
 func TestWithoutAKeychainNothingStoredIsNotConnected(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.New(t, cmdtest.Options{})
 	e.Keyring.Fail.Store(true)
 	for _, args := range [][]string{{"status", "polyscale"}, {"token", "polyscale"}, {"disconnect", "upstash"}} {
@@ -534,6 +558,7 @@ func TestWithoutAKeychainNothingStoredIsNotConnected(t *testing.T) {
 // A token endpoint that fails (5xx) is the provider being unreachable, not
 // the login being invalid: exit 5, and the stored login is kept.
 func TestARefreshTheProviderCannotAnswerExits5AndKeepsTheLogin(t *testing.T) {
+	t.Parallel()
 	e := polyscaleShortTokens(t)
 	connect(t, e, "polyscale")
 	time.Sleep(2100 * time.Millisecond) // expired: the next use refreshes
@@ -550,6 +575,7 @@ func TestARefreshTheProviderCannotAnswerExits5AndKeepsTheLogin(t *testing.T) {
 // Upstash commands use the Developer API key, which does not expire: an
 // expired OAuth access token is not refreshed for them.
 func TestUpstashCommandsDoNotRefreshTheOAuthLogin(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.New(t, cmdtest.Options{})
 	connect(t, e, "upstash")
 	// The stored access token expired long ago.

@@ -21,7 +21,7 @@ func TestKeychainConnectWithTheRealSecretService(t *testing.T) {
 		t.Skip("set CACHELINK_TEST_KEYCHAIN=1 to use this machine's keychain (.ci/run does, in a throwaway D-Bus session)")
 	}
 	e := cmdtest.New(t, cmdtest.Options{SystemKeyring: true})
-	t.Setenv("CACHELINK_TOKEN_STORE", "keyring") // a keychain failure must fail the test, not fall back
+	e.Setenv("CACHELINK_TOKEN_STORE", "keyring") // a keychain failure must fail the test, not fall back
 	connect(t, e, "polyscale")
 	t.Cleanup(func() { e.Run("disconnect", "polyscale") })
 

@@ -31,6 +31,7 @@ func doctor(t *testing.T, e *cmdtest.Env) (map[string]check, cmdtest.Result) {
 }
 
 func TestDoctorOnAHealthyMachine(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.New(t, cmdtest.Options{})
 	e.ReleasePort() // doctor probes it
 	checks, r := doctor(t, e)
@@ -51,6 +52,7 @@ func TestDoctorOnAHealthyMachine(t *testing.T) {
 }
 
 func TestDoctorNamesEachProblemAndItsFix(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.New(t, cmdtest.Options{})
 	e.Keyring.Fail.Store(true)
 	e.ReleasePort()
@@ -59,9 +61,9 @@ func TestDoctorNamesEachProblemAndItsFix(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	t.Setenv("CACHELINK_UPSTASH_API_URL", "http://127.0.0.1:"+cmdtest.FreePort(t)) // nothing listens
-	t.Setenv("SSH_CONNECTION", "10.0.0.2 5555 10.0.0.1 22")
-	t.Setenv("UPSTASH_EMAIL", "ci@example.com") // without UPSTASH_API_KEY
+	e.Setenv("CACHELINK_UPSTASH_API_URL", "http://127.0.0.1:"+cmdtest.FreePort(t)) // nothing listens
+	e.Setenv("SSH_CONNECTION", "10.0.0.2 5555 10.0.0.1 22")
+	e.Setenv("UPSTASH_EMAIL", "ci@example.com") // without UPSTASH_API_KEY
 
 	checks, r := doctor(t, e)
 	if r.Code != 1 {
@@ -90,9 +92,10 @@ func TestDoctorNamesEachProblemAndItsFix(t *testing.T) {
 }
 
 func TestDoctorInKeyringModeFailsWithoutAKeychain(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.New(t, cmdtest.Options{})
 	e.Keyring.Fail.Store(true)
-	t.Setenv("CACHELINK_TOKEN_STORE", "keyring")
+	e.Setenv("CACHELINK_TOKEN_STORE", "keyring")
 	checks, r := doctor(t, e)
 	if c := checks["credential store"]; c.Level != "fail" || !strings.Contains(c.Fix, "CACHELINK_TOKEN_STORE=file") {
 		t.Errorf("credential store = %+v", c)
@@ -103,6 +106,7 @@ func TestDoctorInKeyringModeFailsWithoutAKeychain(t *testing.T) {
 }
 
 func TestDoctorTextOutput(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.New(t, cmdtest.Options{})
 	e.Keyring.Fail.Store(true)
 	r := e.Run("doctor")

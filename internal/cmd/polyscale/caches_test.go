@@ -37,7 +37,7 @@ var uuidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4
 func ciSandbox(t *testing.T) *cmdtest.Env {
 	t.Helper()
 	e := cmdtest.New(t, cmdtest.Options{Sandbox: sandbox.Options{PolyScaleAPIKey: ciKey}})
-	t.Setenv("DATABASE_URL", pgOrigin)
+	e.Setenv("DATABASE_URL", pgOrigin)
 	return e
 }
 
@@ -80,6 +80,7 @@ func sandboxCaches(e *cmdtest.Env) []sandbox.Cache { return e.Sandbox.Store.Stat
 // create
 
 func TestCreateWithOriginPrintsTheRewrittenConnectionStringAndNothingElse(t *testing.T) {
+	t.Parallel()
 	e := ciSandbox(t)
 	r := e.MustRun(t, "create", "polyscale", "--name", "shop", "--origin-env", "DATABASE_URL")
 
@@ -106,6 +107,7 @@ func TestCreateWithOriginPrintsTheRewrittenConnectionStringAndNothingElse(t *tes
 }
 
 func TestCreateWithTypeHostPortPrintsTheCacheID(t *testing.T) {
+	t.Parallel()
 	e := ciSandbox(t)
 	r := e.MustRun(t, "create", "polyscale", "--name", "orders", "--type", "mysql", "--host", "127.0.0.1", "--port", "3306",
 		"--description", "orders database", "--no-caching")
@@ -136,6 +138,7 @@ type createJSON struct {
 }
 
 func TestCreateJSONHasTheContractKeys(t *testing.T) {
+	t.Parallel()
 	e := ciSandbox(t)
 	r := e.MustRun(t, "create", "polyscale", "--name", "shop", "--origin-env", "DATABASE_URL", "-o", "json")
 	got := cmdtest.DecodePipedJSON[createJSON](t, r.Stdout)
@@ -167,6 +170,7 @@ func TestCreateJSONHasTheContractKeys(t *testing.T) {
 }
 
 func TestCreateReadsTheOriginFromStdin(t *testing.T) {
+	t.Parallel()
 	e := ciSandbox(t)
 	r := e.RunWith(cmdtest.RunOptions{Stdin: "mysql://app:" + dbPassword + "@127.0.0.1:3306/shop\n"},
 		"create", "polyscale", "--name", "shop", "--origin", "-")
@@ -181,6 +185,7 @@ func TestCreateReadsTheOriginFromStdin(t *testing.T) {
 // create: everything is checked before the first request
 
 func TestCreateRefusesBadInputBeforeAnyRequest(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		args   []string
@@ -212,8 +217,9 @@ func TestCreateRefusesBadInputBeforeAnyRequest(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			e := ciSandbox(t)
-			t.Setenv("DATABASE_URL", tt.origin)
+			e.Setenv("DATABASE_URL", tt.origin)
 			requests := e.CountRequests(t, "", "")
 			args := append([]string{"create", "polyscale"}, tt.args...)
 			r := expectExit(t, e, 2, args...)
@@ -231,6 +237,7 @@ func TestCreateRefusesBadInputBeforeAnyRequest(t *testing.T) {
 }
 
 func TestCreateSkipDNSCheckLetsAPrivateHostThrough(t *testing.T) {
+	t.Parallel()
 	e := ciSandbox(t)
 	r := e.MustRun(t, "create", "polyscale", "--name", "private", "--type", "postgres", "--host", "db.cachelink-test.invalid", "--port", "5432", "--skip-dns-check")
 	cs := sandboxCaches(e)
@@ -243,6 +250,7 @@ func TestCreateSkipDNSCheckLetsAPrivateHostThrough(t *testing.T) {
 // create --if-not-exists
 
 func TestCreateIfNotExistsReturnsTheCacheOfTheSameOrigin(t *testing.T) {
+	t.Parallel()
 	e := ciSandbox(t)
 	first := cmdtest.DecodePipedJSON[createJSON](t, e.MustRun(t, "create", "polyscale", "--name", "shop", "--origin-env", "DATABASE_URL", "--if-not-exists", "-o", "json").Stdout)
 	if first.Existed {
@@ -272,6 +280,7 @@ func TestCreateIfNotExistsReturnsTheCacheOfTheSameOrigin(t *testing.T) {
 }
 
 func TestCreateIfNotExistsRefusesANameUsedForAnotherOrigin(t *testing.T) {
+	t.Parallel()
 	e := ciSandbox(t)
 	id := newCacheViaCLI(t, e, "shop", 6543)
 	creates := e.CountRequests(t, "POST", "/v1/caches")
@@ -294,6 +303,7 @@ func TestCreateIfNotExistsRefusesANameUsedForAnotherOrigin(t *testing.T) {
 // list
 
 func TestListInThreeForms(t *testing.T) {
+	t.Parallel()
 	e := ciSandbox(t)
 	a := newCacheViaCLI(t, e, "shop", 5432)
 	b := newCacheViaCLI(t, e, "orders", 6432, "--no-caching")
@@ -349,6 +359,7 @@ func TestListInThreeForms(t *testing.T) {
 }
 
 func TestListWithNoCaches(t *testing.T) {
+	t.Parallel()
 	e := ciSandbox(t)
 
 	r := e.MustRun(t, "list", "polyscale")
@@ -370,6 +381,7 @@ func TestListWithNoCaches(t *testing.T) {
 // get
 
 func TestGetByIDAndByName(t *testing.T) {
+	t.Parallel()
 	e := ciSandbox(t)
 	id := newCacheViaCLI(t, e, "shop", 5432, "--description", "the shop")
 	c := sandboxCaches(e)[0]
@@ -404,6 +416,7 @@ func TestGetByIDAndByName(t *testing.T) {
 }
 
 func TestGetANameTwoCachesShareExits2ListingBoth(t *testing.T) {
+	t.Parallel()
 	e := ciSandbox(t)
 	a := newCacheViaCLI(t, e, "shop", 5432)
 	b := newCacheViaCLI(t, e, "shop", 6432)
@@ -419,6 +432,7 @@ func TestGetANameTwoCachesShareExits2ListingBoth(t *testing.T) {
 }
 
 func TestMissingCacheExits3(t *testing.T) {
+	t.Parallel()
 	const missingID = "11111111-2222-4333-8444-555555555555"
 	for _, args := range [][]string{
 		{"get", "polyscale", missingID},
@@ -429,6 +443,7 @@ func TestMissingCacheExits3(t *testing.T) {
 		{"purge", "nope"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			t.Parallel()
 			e := ciSandbox(t)
 			newCacheViaCLI(t, e, "shop", 5432)
 			r := expectExit(t, e, 3, args...)
@@ -446,6 +461,7 @@ func TestMissingCacheExits3(t *testing.T) {
 // delete
 
 func TestDeleteWithYes(t *testing.T) {
+	t.Parallel()
 	e := ciSandbox(t)
 	keep := newCacheViaCLI(t, e, "keep", 5432)
 	id := newCacheViaCLI(t, e, "shop", 6432)
@@ -468,6 +484,7 @@ func TestDeleteWithYes(t *testing.T) {
 }
 
 func TestDeleteOnATerminalAsksForTheName(t *testing.T) {
+	t.Parallel()
 	e := ciSandbox(t)
 	id := newCacheViaCLI(t, e, "shop", 5432)
 
@@ -495,6 +512,7 @@ func TestDeleteOnATerminalAsksForTheName(t *testing.T) {
 }
 
 func TestDeleteWithoutYesOrTerminalDeletesNothing(t *testing.T) {
+	t.Parallel()
 	e := ciSandbox(t)
 	newCacheViaCLI(t, e, "shop", 5432)
 	deletes := e.CountRequests(t, "DELETE", "")
@@ -521,6 +539,7 @@ func TestDeleteWithoutYesOrTerminalDeletesNothing(t *testing.T) {
 // purge
 
 func TestPurge(t *testing.T) {
+	t.Parallel()
 	e := ciSandbox(t)
 	id := newCacheViaCLI(t, e, "shop", 5432)
 	purges := e.CountRequests(t, "PUT", "/v1/caches/"+id+"/purge")
@@ -545,6 +564,7 @@ func TestPurge(t *testing.T) {
 // credentials: CI mode and a stored login
 
 func TestCIModeNeverTouchesTheKeychain(t *testing.T) {
+	t.Parallel()
 	e := ciSandbox(t)
 	e.MustRun(t, "create", "polyscale", "--name", "shop", "--origin-env", "DATABASE_URL")
 	e.MustRun(t, "create", "polyscale", "--name", "shop", "--origin-env", "DATABASE_URL", "--if-not-exists", "-o", "json")
@@ -560,8 +580,9 @@ func TestCIModeNeverTouchesTheKeychain(t *testing.T) {
 }
 
 func TestAStoredLoginWorksWithoutAnAPIKey(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.New(t, cmdtest.Options{})
-	t.Setenv("DATABASE_URL", pgOrigin)
+	e.Setenv("DATABASE_URL", pgOrigin)
 	e.MustRun(t, "connect", "polyscale")
 
 	r := e.MustRun(t, "create", "polyscale", "--name", "shop", "--origin-env", "DATABASE_URL")
@@ -580,6 +601,7 @@ func TestAStoredLoginWorksWithoutAnAPIKey(t *testing.T) {
 }
 
 func TestNotConnectedExits4(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.New(t, cmdtest.Options{})
 	r := expectExit(t, e, 4, "list", "polyscale")
 	if !strings.Contains(r.Stderr, "cachelink connect polyscale") || !strings.Contains(r.Stderr, "POLYSCALE_API_KEY") {
@@ -591,9 +613,10 @@ func TestNotConnectedExits4(t *testing.T) {
 // PolyScale's errors and their exit codes
 
 func TestAWrongAPIKeyExits4WithoutPrintingIt(t *testing.T) {
+	t.Parallel()
 	const wrongKey = "wrong-key-SENTINEL-5d1e"
 	e := ciSandbox(t)
-	t.Setenv("POLYSCALE_API_KEY", wrongKey)
+	e.Setenv("POLYSCALE_API_KEY", wrongKey)
 	for _, args := range [][]string{
 		{"list", "polyscale"},
 		{"get", "polyscale", "shop"},
@@ -619,8 +642,9 @@ func TestAWrongAPIKeyExits4WithoutPrintingIt(t *testing.T) {
 }
 
 func TestALoginWithoutCachesWriteExits4NamingTheScope(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.New(t, cmdtest.Options{})
-	t.Setenv("DATABASE_URL", pgOrigin)
+	e.Setenv("DATABASE_URL", pgOrigin)
 	e.MustRun(t, "connect", "polyscale", "--scopes", "caches:read")
 
 	// Reading works.
@@ -636,6 +660,7 @@ func TestALoginWithoutCachesWriteExits4NamingTheScope(t *testing.T) {
 }
 
 func TestPersistent5xxExits5AfterBoundedRetries(t *testing.T) {
+	t.Parallel()
 	e := ciSandbox(t)
 	id := newCacheViaCLI(t, e, "shop", 5432)
 	failing := func() {
@@ -696,6 +721,7 @@ func TestPersistent5xxExits5AfterBoundedRetries(t *testing.T) {
 // retries: what is safe to resend, and a create whose answer was lost
 
 func TestListSurvivesTwo503s(t *testing.T) {
+	t.Parallel()
 	e := ciSandbox(t)
 	id := newCacheViaCLI(t, e, "shop", 5432)
 	gets := e.CountRequests(t, "GET", "/v1/caches")
@@ -711,6 +737,7 @@ func TestListSurvivesTwo503s(t *testing.T) {
 }
 
 func TestCreateWaitsOutA429AndCreatesOnce(t *testing.T) {
+	t.Parallel()
 	e := ciSandbox(t)
 	posts := e.CountRequests(t, "POST", "/v1/caches")
 	e.AddFault(t, sandbox.FaultRule{Kind: sandbox.Fault429, RetryAfter: "1", Count: 1, Method: "POST", PathPrefix: "/v1/caches"})
@@ -737,8 +764,10 @@ func TestCreateWaitsOutA429AndCreatesOnce(t *testing.T) {
 }
 
 func TestACreateAnswered503IsNotResent(t *testing.T) {
+	t.Parallel()
 	for _, status := range []int{500, 503} {
 		t.Run(strconv.Itoa(status), func(t *testing.T) {
+			t.Parallel()
 			e := ciSandbox(t)
 			posts := e.CountRequests(t, "POST", "/v1/caches")
 			// One failure only: a resent create would succeed and show up.
@@ -759,6 +788,7 @@ func TestACreateAnswered503IsNotResent(t *testing.T) {
 }
 
 func TestACreateWhoseAnswerWasLostIsAdoptedNotRepeated(t *testing.T) {
+	t.Parallel()
 	e := ciSandbox(t)
 	posts := e.CountRequests(t, "POST", "/v1/caches")
 	// PolyScale creates the cache, then the connection drops before the
@@ -785,6 +815,7 @@ func TestACreateWhoseAnswerWasLostIsAdoptedNotRepeated(t *testing.T) {
 }
 
 func TestAnAdoptedCacheIsTheNewOneNotAnOlderNamesake(t *testing.T) {
+	t.Parallel()
 	e := ciSandbox(t)
 	// An older cache of the same name and origin must not be mistaken for
 	// the one this run created.
@@ -804,6 +835,7 @@ func TestAnAdoptedCacheIsTheNewOneNotAnOlderNamesake(t *testing.T) {
 }
 
 func TestACreateWhoseAnswerWasLostIsAdoptedWithIfNotExistsAndJSON(t *testing.T) {
+	t.Parallel()
 	e := ciSandbox(t)
 	e.AddFault(t, sandbox.FaultRule{Kind: sandbox.FaultDropAfterCreate, Count: 1})
 
@@ -819,6 +851,7 @@ func TestACreateWhoseAnswerWasLostIsAdoptedWithIfNotExistsAndJSON(t *testing.T) 
 }
 
 func TestGatewayErrorsAnd429AreRetriedForGetPurgeAndDelete(t *testing.T) {
+	t.Parallel()
 	e := ciSandbox(t)
 	id := newCacheViaCLI(t, e, "shop", 5432)
 
@@ -853,6 +886,7 @@ func postCache(t *testing.T, e *cmdtest.Env, body string) string {
 }
 
 func TestACreateThatSucceededIsReportedEvenIfReadingItBackFails(t *testing.T) {
+	t.Parallel()
 	e := ciSandbox(t)
 	// Every attempt of the read-back after the create fails; the list of
 	// caches (/v1/caches, no trailing slash) is not affected.
@@ -872,6 +906,7 @@ func TestACreateThatSucceededIsReportedEvenIfReadingItBackFails(t *testing.T) {
 }
 
 func TestCreateRefusesAnOriginTogetherWithPort0(t *testing.T) {
+	t.Parallel()
 	e := ciSandbox(t)
 	requests := e.CountRequests(t, "", "")
 	r := expectExit(t, e, 2, "create", "polyscale", "--name", "shop", "--origin-env", "DATABASE_URL", "--port", "0")
@@ -888,6 +923,7 @@ func TestCreateRefusesAnOriginTogetherWithPort0(t *testing.T) {
 }
 
 func TestCreateRefusesControlCharactersInHost(t *testing.T) {
+	t.Parallel()
 	for _, host := range []string{"\t", "db\nevil", "db\x1b[31m"} {
 		e := ciSandbox(t)
 		requests := e.CountRequests(t, "", "")
@@ -899,6 +935,7 @@ func TestCreateRefusesControlCharactersInHost(t *testing.T) {
 }
 
 func TestListAndGetKeepProviderTextOnOneLine(t *testing.T) {
+	t.Parallel()
 	e := ciSandbox(t)
 	id := postCache(t, e, `{"name":"shop","host":"db\nevil\u001b[2J","port":5432,"database":"postgres","cachingEnabled":true,"defaultCachingBehaviour":"autoCached"}`)
 
@@ -917,6 +954,7 @@ func TestListAndGetKeepProviderTextOnOneLine(t *testing.T) {
 }
 
 func TestAFailedReadIsNotCalledAmbiguous(t *testing.T) {
+	t.Parallel()
 	e := ciSandbox(t)
 	e.AddFault(t, sandbox.FaultRule{Kind: sandbox.FaultError, Status: 502, Rate: 1, Method: "GET"})
 	r := expectExit(t, e, 5, "list", "polyscale")

@@ -2,6 +2,7 @@ package polyscale
 
 import (
 	"context"
+	"os"
 	"testing"
 
 	"github.com/cachelink/cachelink/internal/cmd/factory"
@@ -10,7 +11,14 @@ import (
 
 // TestPolyScaleFlagsParseIntoOptions checks argv -> Options, without running.
 func TestPolyScaleFlagsParseIntoOptions(t *testing.T) {
-	t.Setenv("CACHELINK_CONFIG_DIR", t.TempDir())
+	t.Parallel()
+	dir := t.TempDir() // the config directory: empty
+	getenv := func(k string) string {
+		if k == "CACHELINK_CONFIG_DIR" {
+			return dir
+		}
+		return os.Getenv(k)
+	}
 	tests := []struct {
 		name string
 		args []string
@@ -34,8 +42,10 @@ func TestPolyScaleFlagsParseIntoOptions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			ios, _, _, _ := iostreams.Test()
 			f := factory.New(ios, nil, nil)
+			f.Getenv = getenv
 			var got *ConnstrOptions
 			cmd := NewCmdConnstr(f, func(_ context.Context, o *ConnstrOptions) error {
 				got = o

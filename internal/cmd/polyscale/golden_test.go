@@ -40,6 +40,7 @@ func goldenFixture(t *testing.T, e *cmdtest.Env) {
 }
 
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		fixture  bool     // start with goldenFixture's two caches
@@ -87,12 +88,13 @@ func TestGolden(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			e := ciSandbox(t)
 			// Colour follows the terminal: make it independent of the
 			// environment the tests run in.
-			cmdtest.FixColour(t)
+			e.FixColour()
 			if tt.origin != "" {
-				t.Setenv("DATABASE_URL", tt.origin)
+				e.Setenv("DATABASE_URL", tt.origin)
 			}
 			if tt.fixture {
 				goldenFixture(t, e)
@@ -107,6 +109,7 @@ func TestGolden(t *testing.T) {
 // The placeholders must not hide a difference between two caches: the
 // fixture's ids are distinct and each is replaced by its own placeholder.
 func TestGoldenNormalizationKeepsCachesApart(t *testing.T) {
+	t.Parallel()
 	e := ciSandbox(t)
 	goldenFixture(t, e)
 	cs := sandboxCaches(e)

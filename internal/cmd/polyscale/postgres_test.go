@@ -58,12 +58,13 @@ type session struct {
 const sessionQuery = `select current_setting('application_name'), current_user, current_database(), ssl
 	from pg_stat_ssl where pid = pg_backend_pid()`
 
-// psqlSession connects with psql and conn (the password comes only from
-// conn: no prompt, no password file, no PG* variables).
-func psqlSession(t *testing.T, psql, conn string) session {
+// psqlSession connects with psql and conn, in e's environment (the
+// password comes only from conn: no prompt, no password file, no PG*
+// variables).
+func psqlSession(t *testing.T, e *cmdtest.Env, psql, conn string) session {
 	t.Helper()
 	env := []string{"PGCONNECT_TIMEOUT=10", "PGPASSFILE=" + filepath.Join(t.TempDir(), "no-pgpass")}
-	out, stderr, err := cmdtest.RunClient(postgresTimeout, "PG", env, psql, "-X", "-w", "-q", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1",
+	out, stderr, err := e.RunClient(postgresTimeout, "PG", env, psql, "-X", "-w", "-q", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1",
 		"-d", conn, "-c", sessionQuery)
 	if err != nil {
 		t.Fatalf("psql with the printed connection string: %v\n%s", err, stderr)
@@ -102,6 +103,7 @@ func kvQuote(v string) string {
 // in: same user, password and database, application_name the cache id, and
 // SSL because cachelink added sslmode=require (the server only takes SSL).
 func TestCreatedConnectionStringReachesARealPostgres(t *testing.T) {
+	t.Parallel()
 	origin, psql := realPostgres(t)
 	password, _ := origin.User.Password()
 	port := origin.Port()
@@ -116,9 +118,10 @@ func TestCreatedConnectionStringReachesARealPostgres(t *testing.T) {
 	}
 	for _, form := range forms {
 		t.Run(form.name, func(t *testing.T) {
+			t.Parallel()
 			e := cmdtest.New(t, cmdtest.Options{Sandbox: sandbox.Options{PolyScaleAPIKey: "ci-key"}})
-			t.Setenv("CACHELINK_POLYSCALE_EDGE_HOST", origin.Host)
-			t.Setenv("DATABASE_URL", form.origin)
+			e.Setenv("CACHELINK_POLYSCALE_EDGE_HOST", origin.Host)
+			e.Setenv("DATABASE_URL", form.origin)
 
 			r := e.MustRun(t, "create", "polyscale", "--name", "shop-pg", "--origin-env", "DATABASE_URL")
 			lines := strings.Split(strings.TrimSuffix(r.Stdout, "\n"), "\n")
@@ -140,7 +143,7 @@ func TestCreatedConnectionStringReachesARealPostgres(t *testing.T) {
 			}
 			want := session{AppName: caches[0].ID, User: origin.User.Username(), Database: database, SSL: true}
 
-			if got := psqlSession(t, psql, conn); got != want {
+			if got := psqlSession(t, e, psql, conn); got != want {
 				t.Errorf("psql %q:\n got %+v\nwant %+v", conn, got, want)
 			}
 			if got := pgxSession(t, conn); got != want {

@@ -75,6 +75,7 @@ func sqlKey(sql string) string {
 const productSQL = "SELECT * FROM products WHERE id = $1"
 
 func TestRuleSetMakesOneRuleForEachTargetAndMode(t *testing.T) {
+	t.Parallel()
 	e, id := rulesEnv(t)
 	tests := []struct {
 		name string
@@ -126,6 +127,7 @@ func TestRuleSetMakesOneRuleForEachTargetAndMode(t *testing.T) {
 }
 
 func TestRuleSetWithoutJSONPrintsNothingOnStdout(t *testing.T) {
+	t.Parallel()
 	e, _ := rulesEnv(t)
 	r := e.ExpectExit(t, 0, "rules", "set", "shop", "--table", "orders", "--ttl", "5m")
 	if r.Stdout != "" {
@@ -137,6 +139,7 @@ func TestRuleSetWithoutJSONPrintsNothingOnStdout(t *testing.T) {
 }
 
 func TestRuleListPipedTerminalAndJSON(t *testing.T) {
+	t.Parallel()
 	e, id := rulesEnv(t)
 	e.ExpectExit(t, 0, "rules", "set", "shop", "--table", "orders", "--ttl", "5m")
 	e.ExpectExit(t, 0, "rules", "set", "shop", "--template", "tmpl-1", "--auto")
@@ -207,6 +210,7 @@ func TestRuleListPipedTerminalAndJSON(t *testing.T) {
 }
 
 func TestRuleListOfACacheWithoutRules(t *testing.T) {
+	t.Parallel()
 	e, _ := rulesEnv(t)
 	if r := e.ExpectExit(t, 0, "rules", "list", "shop"); r.Stdout != "" || r.Stderr != "" {
 		t.Errorf("piped: stdout %q, stderr %q; want nothing at all", r.Stdout, r.Stderr)
@@ -221,6 +225,7 @@ func TestRuleListOfACacheWithoutRules(t *testing.T) {
 }
 
 func TestRuleSetUpdatesAnExistingRuleInPlace(t *testing.T) {
+	t.Parallel()
 	e, id := rulesEnv(t)
 	e.ExpectExit(t, 0, "rules", "set", "shop", "--table", "orders", "--ttl", "5m")
 	base := "/v1/caches/" + id + "/cache-ttls"
@@ -265,6 +270,7 @@ func TestRuleSetUpdatesAnExistingRuleInPlace(t *testing.T) {
 }
 
 func TestRuleSetChangesTheTypeByReplacingTheRule(t *testing.T) {
+	t.Parallel()
 	e, id := rulesEnv(t)
 	e.ExpectExit(t, 0, "rules", "set", "shop", "--template", "checkout", "--auto", "--name", "checkout flow")
 	base := "/v1/caches/" + id + "/cache-ttls"
@@ -296,6 +302,7 @@ func TestRuleSetChangesTheTypeByReplacingTheRule(t *testing.T) {
 }
 
 func TestRuleSetRefusesAKeyHeldByAnotherKindOfRule(t *testing.T) {
+	t.Parallel()
 	e, id := rulesEnv(t)
 	e.ExpectExit(t, 0, "rules", "set", "shop", "--table", "orders", "--ttl", "5m")
 
@@ -313,6 +320,7 @@ func TestRuleSetRefusesAKeyHeldByAnotherKindOfRule(t *testing.T) {
 }
 
 func TestRuleDeleteFindsTheRuleAndItsType(t *testing.T) {
+	t.Parallel()
 	e, id := rulesEnv(t)
 	e.ExpectExit(t, 0, "rules", "set", "shop", "--table", "orders", "--ttl", "5m")
 	e.ExpectExit(t, 0, "rules", "set", "shop", "--query", productSQL, "--ttl", "30s")
@@ -344,6 +352,7 @@ func TestRuleDeleteFindsTheRuleAndItsType(t *testing.T) {
 }
 
 func TestRuleDeleteOfAMissingRuleExits3(t *testing.T) {
+	t.Parallel()
 	e, id := rulesEnv(t)
 	r := e.ExpectExit(t, 3, "rules", "delete", "shop", "--table", "orders")
 	for _, want := range []string{"the cache shop has no rule for table orders", "cachelink rules list shop"} {
@@ -366,6 +375,7 @@ func TestRuleDeleteOfAMissingRuleExits3(t *testing.T) {
 }
 
 func TestRuleCommandsOnAnUnknownCacheExit3(t *testing.T) {
+	t.Parallel()
 	e, id := rulesEnv(t)
 	for _, ref := range []string{"no-such-cache", "00000000-0000-4000-8000-000000000000"} {
 		for _, args := range [][]string{
@@ -385,6 +395,7 @@ func TestRuleCommandsOnAnUnknownCacheExit3(t *testing.T) {
 }
 
 func TestRuleFlagErrorsExit2BeforeAnyRequest(t *testing.T) {
+	t.Parallel()
 	e, id := rulesEnv(t)
 	requests := e.CountRequests(t, "", "")
 	tests := []struct {
@@ -444,6 +455,7 @@ func TestRuleFlagErrorsExit2BeforeAnyRequest(t *testing.T) {
 }
 
 func TestRuleCommandsWithoutTheRuleScopesExit4NamingTheScope(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		scopes  string
 		listOK  bool
@@ -456,6 +468,7 @@ func TestRuleCommandsWithoutTheRuleScopesExit4NamingTheScope(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.scopes, func(t *testing.T) {
+			t.Parallel()
 			// A stored login, no API key: the token has only these scopes.
 			e := cmdtest.New(t, cmdtest.Options{})
 			e.ExpectExit(t, 0, "connect", "polyscale", "--scopes", tt.scopes)
@@ -481,6 +494,7 @@ func TestRuleCommandsWithoutTheRuleScopesExit4NamingTheScope(t *testing.T) {
 }
 
 func TestRuleSetWhoseAnswerWasLostFindsTheRuleInsteadOfFailing(t *testing.T) {
+	t.Parallel()
 	e, id := rulesEnv(t)
 	// PolyScale creates the rule, then the connection drops before the answer.
 	e.AddFault(t, sandbox.FaultRule{Kind: sandbox.FaultDropAfterCreate, Method: "POST", PathPrefix: "/v1/caches/" + id + "/cache-ttls"})

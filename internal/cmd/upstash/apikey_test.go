@@ -78,6 +78,7 @@ func keyIsValid(e *cmdtest.Env, key string) bool {
 }
 
 func TestConnectMintsOneKeyThatEveryCommandReuses(t *testing.T) {
+	t.Parallel()
 	e := connected(t)
 	st := status(t, e)
 	if minted(e) != 1 || !st.Connected || st.Source != "keyring" || st.Account != e.Sandbox.Account.Email {
@@ -107,6 +108,7 @@ func TestConnectMintsOneKeyThatEveryCommandReuses(t *testing.T) {
 }
 
 func TestARejectedKeyIsReplacedOnceAndStored(t *testing.T) {
+	t.Parallel()
 	e := connected(t)
 	d := newDB(t, e, "cache", "eu-west-1")
 	before := status(t, e).APIKeyName
@@ -148,6 +150,7 @@ func TestARejectedKeyIsReplacedOnceAndStored(t *testing.T) {
 }
 
 func TestARejectedKeyOfAnotherProfileIsReplacedInThatProfile(t *testing.T) {
+	t.Parallel()
 	e := connected(t)
 	// Two logins of one account mint two keys, whose names must differ
 	// (see TestConnectWhenTheKeyNameIsTakenStillGetsAKey).
@@ -170,6 +173,7 @@ func TestARejectedKeyOfAnotherProfileIsReplacedInThatProfile(t *testing.T) {
 }
 
 func TestACreateRejectedFor401IsSentAgainAndCreatesOnce(t *testing.T) {
+	t.Parallel()
 	e := connected(t)
 	e.RejectUpstashKey(t, "default")
 	posts := e.CountRequests(t, "POST", "/v2/redis/database")
@@ -190,6 +194,7 @@ func TestACreateRejectedFor401IsSentAgainAndCreatesOnce(t *testing.T) {
 }
 
 func TestCommandsRunningAtOnceMintOneKey(t *testing.T) {
+	t.Parallel()
 	const n = 4
 	e := connected(t)
 	newDB(t, e, "cache", "eu-west-1")
@@ -218,6 +223,7 @@ func TestCommandsRunningAtOnceMintOneKey(t *testing.T) {
 }
 
 func TestTheKeyLimitOf37SaysWhatToDo(t *testing.T) {
+	t.Parallel()
 	e := connected(t)
 	// The account already holds 37 keys: the login's and 36 made in the
 	// console.
@@ -246,6 +252,7 @@ func TestTheKeyLimitOf37SaysWhatToDo(t *testing.T) {
 }
 
 func TestALoginWhoseKeyWasNeverMintedGetsOneOnFirstUse(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.New(t, cmdtest.Options{})
 	// Upstash fails while connect mints the key: the login is stored
 	// without one.
@@ -291,6 +298,7 @@ func occupyKeyNames(t *testing.T, e *cmdtest.Env, seconds int) {
 // key of the same name. A key minted in the same second by another
 // cachelink must not make the remint fail.
 func TestARemintWhenTheKeyNameIsTakenStillGetsAKey(t *testing.T) {
+	t.Parallel()
 	e := connected(t)
 	e.RejectUpstashKey(t, "default")
 	occupyKeyNames(t, e, 5)
@@ -304,6 +312,7 @@ func TestARemintWhenTheKeyNameIsTakenStillGetsAKey(t *testing.T) {
 // The same for connect: connecting two profiles to one account (or
 // connecting again) within a second must not fail.
 func TestConnectWhenTheKeyNameIsTakenStillGetsAKey(t *testing.T) {
+	t.Parallel()
 	e := connected(t)
 	occupyKeyNames(t, e, 5)
 
@@ -318,6 +327,7 @@ func TestConnectWhenTheKeyNameIsTakenStillGetsAKey(t *testing.T) {
 // ones included. Each command must not mint yet another key: an account
 // holds at most 37, and every one minted is left behind.
 func TestAKeyRejectedAgainAfterItWasMintedIsNotMintedOnEveryCommand(t *testing.T) {
+	t.Parallel()
 	e := connected(t)
 	s := e.CredentialStore(t)
 	rec, _, err := s.Load(upstash.Name, "default")

@@ -31,8 +31,12 @@ func upstashCI(t *testing.T) *cmdtest.Env {
 }
 
 func bothLogins(t *testing.T, fn func(t *testing.T, e *cmdtest.Env)) {
-	t.Run("stored login", func(t *testing.T) { fn(t, upstashLogin(t)) })
+	t.Run("stored login", func(t *testing.T) {
+		t.Parallel()
+		fn(t, upstashLogin(t))
+	})
 	t.Run("CI mode", func(t *testing.T) {
+		t.Parallel()
 		e := upstashCI(t)
 		fn(t, e)
 		if n := e.Keyring.Calls.Load(); n != 0 {
@@ -78,6 +82,7 @@ func redisURLOf(d sandbox.Database) string {
 }
 
 func TestUpstashConnstrFormats(t *testing.T) {
+	t.Parallel()
 	bothLogins(t, func(t *testing.T, e *cmdtest.Env) {
 		newDatabase(t, e, "other")
 		d := newDatabase(t, e, "cache")
@@ -120,6 +125,7 @@ func TestUpstashConnstrFormats(t *testing.T) {
 }
 
 func TestUpstashConnstrReadOnlyUsesTheReadOnlyToken(t *testing.T) {
+	t.Parallel()
 	bothLogins(t, func(t *testing.T, e *cmdtest.Env) {
 		d := newDatabase(t, e, "cache")
 
@@ -163,6 +169,7 @@ func TestUpstashConnstrReadOnlyUsesTheReadOnlyToken(t *testing.T) {
 }
 
 func TestUpstashConnstrRefusesBadFlagsBeforeAnyRequest(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		args   []string
 		stderr string
@@ -175,6 +182,7 @@ func TestUpstashConnstrRefusesBadFlagsBeforeAnyRequest(t *testing.T) {
 		{[]string{"-o", "json", "--write-env", ".env"}, "--write-env writes env lines"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			t.Parallel()
 			e := upstashCI(t)
 			newDatabase(t, e, "cache")
 			count := e.CountRequests(t, "", "")
@@ -190,6 +198,7 @@ func TestUpstashConnstrRefusesBadFlagsBeforeAnyRequest(t *testing.T) {
 }
 
 func TestUpstashConnstrMissingOrAmbiguousDatabase(t *testing.T) {
+	t.Parallel()
 	e := upstashCI(t)
 	a := newDatabase(t, e, "cache")
 	b := newDatabase(t, e, "cache")
@@ -202,6 +211,7 @@ func TestUpstashConnstrMissingOrAmbiguousDatabase(t *testing.T) {
 }
 
 func TestUpstashConnstrWriteEnvMergesIntoTheFile(t *testing.T) {
+	t.Parallel()
 	bothLogins(t, func(t *testing.T, e *cmdtest.Env) {
 		d := newDatabase(t, e, "cache")
 		dir := t.TempDir()
@@ -263,6 +273,7 @@ func TestUpstashConnstrWriteEnvMergesIntoTheFile(t *testing.T) {
 }
 
 func TestUpstashConnstrWriteEnvNeverFollowsASymlink(t *testing.T) {
+	t.Parallel()
 	e := upstashCI(t)
 	newDatabase(t, e, "cache")
 	dir := t.TempDir()
@@ -286,6 +297,7 @@ func TestUpstashConnstrWriteEnvNeverFollowsASymlink(t *testing.T) {
 // --env-name renames the variable of the rediss:// URL, as it names
 // DATABASE_URL for PolyScale; the REST names are the SDKs' own.
 func TestUpstashConnstrEnvName(t *testing.T) {
+	t.Parallel()
 	e := upstashCI(t)
 	d := newDatabase(t, e, "cache")
 	r := run(t, e, "connstr", "upstash", "cache", "--format", "env", "--env-name", "CACHE_URL")

@@ -5,7 +5,6 @@ package upstash_test
 // keychain alone.
 
 import (
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -19,9 +18,10 @@ import (
 // credentials from the environment
 
 func TestAWrongAPIKeyExits4WithoutPrintingIt(t *testing.T) {
+	t.Parallel()
 	const wrongKey = "wrong-key-SENTINEL-7c2f"
 	e := ciMode(t)
-	t.Setenv("UPSTASH_API_KEY", wrongKey)
+	e.Setenv("UPSTASH_API_KEY", wrongKey)
 	for _, args := range [][]string{
 		{"list", "upstash"},
 		{"get", "upstash", "cache"},
@@ -53,8 +53,9 @@ func TestAWrongAPIKeyExits4WithoutPrintingIt(t *testing.T) {
 }
 
 func TestAWrongEmailExits4(t *testing.T) {
+	t.Parallel()
 	e := ciMode(t)
-	t.Setenv("UPSTASH_EMAIL", "someone-else@example.com")
+	e.Setenv("UPSTASH_EMAIL", "someone-else@example.com")
 	r := expectExit(t, e, 4, "list", "upstash")
 	if !strings.Contains(r.Stderr, "UPSTASH_EMAIL and UPSTASH_API_KEY") {
 		t.Errorf("stderr = %q", r.Stderr)
@@ -62,16 +63,18 @@ func TestAWrongEmailExits4(t *testing.T) {
 }
 
 func TestOneOfTheEnvPairAloneExits2NamingTheOther(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ set, missing string }{
 		{"UPSTASH_EMAIL", "UPSTASH_API_KEY"},
 		{"UPSTASH_API_KEY", "UPSTASH_EMAIL"},
 	} {
 		t.Run(tc.set+" alone", func(t *testing.T) {
+			t.Parallel()
 			// A stored login exists: half a pair must not silently fall
 			// back to it.
 			e := connected(t)
 			e.Keyring.Calls.Store(0)
-			t.Setenv(tc.set, "value-SENTINEL")
+			e.Setenv(tc.set, "value-SENTINEL")
 			requests := e.CountRequests(t, "", "")
 			for _, args := range [][]string{
 				{"list", "upstash"},
@@ -97,6 +100,7 @@ func TestOneOfTheEnvPairAloneExits2NamingTheOther(t *testing.T) {
 }
 
 func TestNotConnectedExits4NamingBothWaysIn(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.New(t, cmdtest.Options{})
 	r := expectExit(t, e, 4, "list", "upstash")
 	for _, want := range []string{"cachelink connect upstash", "UPSTASH_EMAIL", "UPSTASH_API_KEY"} {
@@ -110,6 +114,7 @@ func TestNotConnectedExits4NamingBothWaysIn(t *testing.T) {
 // CI mode and the keychain
 
 func TestCIModeNeverTouchesTheKeychain(t *testing.T) {
+	t.Parallel()
 	e := ciMode(t)
 	// A CI machine has no keychain at all: every call would fail.
 	e.Keyring.Fail.Store(true)
@@ -139,10 +144,11 @@ func TestCIModeNeverTouchesTheKeychain(t *testing.T) {
 }
 
 func TestEnvCredentialsWinOverAStoredLogin(t *testing.T) {
+	t.Parallel()
 	e := connected(t)
 	key := mintKey(t, e, "ci-key") // another key of the same account, for CI
-	t.Setenv("UPSTASH_EMAIL", e.Sandbox.Account.Email)
-	t.Setenv("UPSTASH_API_KEY", key)
+	e.Setenv("UPSTASH_EMAIL", e.Sandbox.Account.Email)
+	e.Setenv("UPSTASH_API_KEY", key)
 	e.Keyring.Calls.Store(0)
 
 	mustSucceed(t, e, "list", "upstash")
@@ -158,6 +164,7 @@ func TestEnvCredentialsWinOverAStoredLogin(t *testing.T) {
 // Upstash failing
 
 func TestPersistent5xxExits5AfterBoundedRetries(t *testing.T) {
+	t.Parallel()
 	e := ciMode(t)
 	d := newDB(t, e, "cache", "eu-west-1")
 	failing := func(method string) {
@@ -209,8 +216,10 @@ func TestPersistent5xxExits5AfterBoundedRetries(t *testing.T) {
 }
 
 func TestOther5xxSayUpstashKeptFailing(t *testing.T) {
+	t.Parallel()
 	for _, status := range []int{500, 502, 504} {
 		t.Run(strconv.Itoa(status), func(t *testing.T) {
+			t.Parallel()
 			e := ciMode(t)
 			e.AddFault(t, sandbox.FaultRule{Kind: sandbox.FaultError, Status: status, Rate: 1})
 			r := expectExit(t, e, 5, "list", "upstash")
@@ -225,6 +234,7 @@ func TestOther5xxSayUpstashKeptFailing(t *testing.T) {
 }
 
 func TestAnUnreachableUpstashExits5(t *testing.T) {
+	t.Parallel()
 	e := ciMode(t)
 	e.Server.Close() // nothing listens there any more
 	r := expectExit(t, e, 5, "list", "upstash")
@@ -237,6 +247,7 @@ func TestAnUnreachableUpstashExits5(t *testing.T) {
 // retries: what is safe to resend, and a create whose answer was lost
 
 func TestListSurvivesTwo503s(t *testing.T) {
+	t.Parallel()
 	bothModes(t, func(t *testing.T, e *cmdtest.Env) {
 		d := newDB(t, e, "cache", "eu-west-1")
 		gets := e.CountRequests(t, "GET", "/v2/redis/databases")
@@ -253,6 +264,7 @@ func TestListSurvivesTwo503s(t *testing.T) {
 }
 
 func TestCreateWaitsOutA429AndCreatesOnce(t *testing.T) {
+	t.Parallel()
 	bothModes(t, func(t *testing.T, e *cmdtest.Env) {
 		waits := recordWaits(e)
 		posts := e.CountRequests(t, "POST", "/v2/redis/database")
@@ -278,8 +290,10 @@ func TestCreateWaitsOutA429AndCreatesOnce(t *testing.T) {
 }
 
 func TestACreateAnswered5xxIsNotResent(t *testing.T) {
+	t.Parallel()
 	for _, status := range []int{500, 503} {
 		t.Run(strconv.Itoa(status), func(t *testing.T) {
+			t.Parallel()
 			e := ciMode(t)
 			posts := e.CountRequests(t, "POST", "/v2/redis/database")
 			// One failure only: a resent create would succeed and show up.
@@ -303,6 +317,7 @@ func TestACreateAnswered5xxIsNotResent(t *testing.T) {
 }
 
 func TestACreateAnsweredWithAGatewayErrorIsLookedUpNotResent(t *testing.T) {
+	t.Parallel()
 	// A 502 or 504 may come from a proxy after Upstash created the
 	// database; cachelink looks it up by name instead of sending it again.
 	// Here nothing was created, and it says so.
@@ -322,6 +337,7 @@ func TestACreateAnsweredWithAGatewayErrorIsLookedUpNotResent(t *testing.T) {
 }
 
 func TestACreateWhoseAnswerWasLostIsAdoptedNotRepeated(t *testing.T) {
+	t.Parallel()
 	bothModes(t, func(t *testing.T, e *cmdtest.Env) {
 		posts := e.CountRequests(t, "POST", "/v2/redis/database")
 		// Upstash creates the database, then the connection drops before
@@ -349,6 +365,7 @@ func TestACreateWhoseAnswerWasLostIsAdoptedNotRepeated(t *testing.T) {
 }
 
 func TestAnAdoptedDatabaseIsTheNewOneNotAnOlderNamesake(t *testing.T) {
+	t.Parallel()
 	e := ciMode(t)
 	// An older database of the same name and regions must not be mistaken
 	// for the one this run created.
@@ -369,6 +386,7 @@ func TestAnAdoptedDatabaseIsTheNewOneNotAnOlderNamesake(t *testing.T) {
 }
 
 func TestAResetPasswordAnswered503IsNotResent(t *testing.T) {
+	t.Parallel()
 	e := ciMode(t)
 	d := newDB(t, e, "cache", "eu-west-1")
 	posts := e.CountRequests(t, "POST", "/v2/redis/reset-password/")
@@ -384,6 +402,7 @@ func TestAResetPasswordAnswered503IsNotResent(t *testing.T) {
 }
 
 func TestGatewayErrorsAnd429AreRetriedForGetAndDelete(t *testing.T) {
+	t.Parallel()
 	e := ciMode(t)
 	d := newDB(t, e, "cache", "eu-west-1")
 
@@ -399,6 +418,7 @@ func TestGatewayErrorsAnd429AreRetriedForGetAndDelete(t *testing.T) {
 }
 
 func TestARetryAfterLongerThanTheCapIsReportedNotWaited(t *testing.T) {
+	t.Parallel()
 	e := ciMode(t)
 	waits := recordWaits(e)
 	posts := e.CountRequests(t, "POST", "/v2/redis/database")
@@ -417,8 +437,9 @@ func TestARetryAfterLongerThanTheCapIsReportedNotWaited(t *testing.T) {
 }
 
 func TestTheDebugTraceShowsNoSecrets(t *testing.T) {
+	t.Parallel()
 	bothModes(t, func(t *testing.T, e *cmdtest.Env) {
-		key := os.Getenv("UPSTASH_API_KEY")
+		key := e.Getenv("UPSTASH_API_KEY")
 		if key == "" {
 			key = strings.TrimSpace(mustSucceed(t, e, "token", "upstash").Stdout)
 		}

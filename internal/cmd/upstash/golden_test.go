@@ -81,6 +81,7 @@ func goldenFixture(t *testing.T, e *cmdtest.Env) {
 }
 
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	const missingID = "3f6b2d4e-1111-4222-8333-444455556666"
 	tests := []struct {
 		name     string
@@ -143,10 +144,11 @@ func TestGolden(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			e := ciMode(t)
 			// Colour follows the terminal: make it independent of the
 			// environment the tests run in.
-			cmdtest.FixColour(t)
+			e.FixColour()
 			if tt.fixture {
 				goldenFixture(t, e)
 			}
@@ -155,7 +157,7 @@ func TestGolden(t *testing.T) {
 			}
 			for _, kv := range tt.env {
 				k, v, _ := strings.Cut(kv, "=")
-				t.Setenv(k, v)
+				e.Setenv(k, v)
 			}
 			r := e.RunWith(cmdtest.RunOptions{StdoutTTY: tt.terminal, StderrTTY: tt.terminal}, tt.args...)
 			checkExit(t, e, r, tt.code, tt.args)
@@ -167,6 +169,7 @@ func TestGolden(t *testing.T) {
 // The placeholders must not hide a difference between two databases: each
 // secret and id of the fixture is replaced by its own placeholder.
 func TestGoldenNormalizationKeepsDatabasesApart(t *testing.T) {
+	t.Parallel()
 	e := ciMode(t)
 	goldenFixture(t, e)
 	dbs := databases(e)

@@ -112,6 +112,7 @@ func checkParses(t *testing.T, from, u, host string, port int, password string) 
 }
 
 func TestGoRedisParsesEveryURLCachelinkPrints(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		redis sandbox.RedisSettings
@@ -126,6 +127,7 @@ func TestGoRedisParsesEveryURLCachelinkPrints(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			e := ciMode(t, sandbox.Options{Redis: tt.redis})
 			urls := printedURLs(t, e)
 			d := onlyDatabase(t, e)
@@ -155,6 +157,7 @@ func TestGoRedisParsesEveryURLCachelinkPrints(t *testing.T) {
 // URL for any endpoint Upstash (or the sandbox, pointed at a local server)
 // gives.
 func TestTheRESTURLIsAValidURLForEveryKindOfEndpoint(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ endpoint, host string }{
 		{"eu1-quick-falcon-12345.upstash.io", "eu1-quick-falcon-12345.upstash.io"},
 		{"eu1-quick-falcon-12345", "eu1-quick-falcon-12345.upstash.io"},
@@ -162,6 +165,7 @@ func TestTheRESTURLIsAValidURLForEveryKindOfEndpoint(t *testing.T) {
 		{"::1", "::1"},
 	} {
 		t.Run(tc.endpoint, func(t *testing.T) {
+			t.Parallel()
 			e := ciMode(t, sandbox.Options{Redis: sandbox.RedisSettings{Endpoint: tc.endpoint}})
 			mustSucceed(t, e, "create", "upstash", "--name", "cache", "--region", "eu-west-1")
 			rest := strings.TrimSpace(mustSucceed(t, e, "connstr", "upstash", "cache", "--format", "rest").Stdout)

@@ -80,11 +80,12 @@ func realRedis(t *testing.T) realRedisServer {
 	return s
 }
 
-// cli runs redis-cli with the URL cachelink printed (TLS trusting only the
-// server's certificate; no REDISCLI_* variables) and returns its output.
-func (s realRedisServer) cli(t *testing.T, rawURL string, args ...string) string {
+// cli runs redis-cli with the URL cachelink printed, in e's environment
+// (TLS trusting only the server's certificate; no REDISCLI_* variables),
+// and returns its output.
+func (s realRedisServer) cli(t *testing.T, e *cmdtest.Env, rawURL string, args ...string) string {
 	t.Helper()
-	out, stderr, err := cmdtest.RunClient(redisTimeout, "REDISCLI_", nil, s.CLI,
+	out, stderr, err := e.RunClient(redisTimeout, "REDISCLI_", nil, s.CLI,
 		append([]string{"--tls", "--cacert", s.CACert, "-u", rawURL, "--no-auth-warning", "-e"}, args...)...)
 	if err != nil {
 		t.Fatalf("redis-cli %s with the printed URL: %v\nstdout: %s\nstderr: %s", strings.Join(args, " "), err, out, stderr)
@@ -115,6 +116,7 @@ func oneLine(t *testing.T, what string, r cmdtest.Result) string {
 // configured password, so the "new" one would be the same and prove nothing,
 // and the server would not learn a really new one.
 func TestPrintedURLReachesARealRedis(t *testing.T) {
+	t.Parallel()
 	srv := realRedis(t)
 	e := cmdtest.New(t, cmdtest.Options{Sandbox: sandbox.Options{
 		Redis: sandbox.RedisSettings{Endpoint: srv.Host, Port: srv.Port, Password: srv.Password}}})
@@ -140,7 +142,7 @@ func TestPrintedURLReachesARealRedis(t *testing.T) {
 	}
 
 	for _, c := range []struct{ name, url string }{{"create", created}, {"connstr", printed}} {
-		if got := srv.cli(t, c.url, "PING"); got != "PONG" {
+		if got := srv.cli(t, e, c.url, "PING"); got != "PONG" {
 			t.Errorf("redis-cli PING with the URL %s printed: %q, want PONG", c.name, got)
 		}
 	}
@@ -148,11 +150,11 @@ func TestPrintedURLReachesARealRedis(t *testing.T) {
 	// A key written and read back through the URL, then read by go-redis.
 	key := fmt.Sprintf("cachelink-test:%d", time.Now().UnixNano())
 	value := "héllo wörld " + key
-	if got := srv.cli(t, created, "SET", key, value, "EX", "300"); got != "OK" {
+	if got := srv.cli(t, e, created, "SET", key, value, "EX", "300"); got != "OK" {
 		t.Fatalf("redis-cli SET printed %q, want OK", got)
 	}
-	t.Cleanup(func() { srv.cli(t, created, "DEL", key) })
-	if got := srv.cli(t, created, "GET", key); got != value {
+	t.Cleanup(func() { srv.cli(t, e, created, "DEL", key) })
+	if got := srv.cli(t, e, created, "GET", key); got != value {
 		t.Errorf("redis-cli GET printed %q, want %q", got, value)
 	}
 

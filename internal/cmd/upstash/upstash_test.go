@@ -17,7 +17,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -55,10 +54,17 @@ func sandboxOptions(opts []sandbox.Options) sandbox.Options {
 	return opts[0]
 }
 
-// bothModes runs fn as two subtests: with a stored login, and in CI mode.
+// bothModes runs fn as two parallel subtests: with a stored login, and
+// in CI mode.
 func bothModes(t *testing.T, fn func(t *testing.T, e *cmdtest.Env)) {
-	t.Run("stored login", func(t *testing.T) { fn(t, connected(t)) })
-	t.Run("CI mode", func(t *testing.T) { fn(t, ciMode(t)) })
+	t.Run("stored login", func(t *testing.T) {
+		t.Parallel()
+		fn(t, connected(t))
+	})
+	t.Run("CI mode", func(t *testing.T) {
+		t.Parallel()
+		fn(t, ciMode(t))
+	})
 }
 
 // ---------------------------------------------------------------------------
@@ -217,6 +223,7 @@ func checkDBJSON(t *testing.T, got dbJSON, d sandbox.Database) {
 // create
 
 func TestCreatePrintsOneLineTheRedissURL(t *testing.T) {
+	t.Parallel()
 	bothModes(t, func(t *testing.T, e *cmdtest.Env) {
 		r := mustSucceed(t, e, "create", "upstash", "--name", "cache", "--region", "eu-west-1")
 
@@ -239,6 +246,7 @@ func TestCreatePrintsOneLineTheRedissURL(t *testing.T) {
 }
 
 func TestCreateJSONHasTheContractKeys(t *testing.T) {
+	t.Parallel()
 	bothModes(t, func(t *testing.T, e *cmdtest.Env) {
 		r := mustSucceed(t, e, "create", "upstash", "--name", "cache", "--region", "eu-west-1", "-o", "json")
 		d := onlyDatabase(t, e)
@@ -265,6 +273,7 @@ func TestCreateJSONHasTheContractKeys(t *testing.T) {
 }
 
 func TestCreateWithReadRegionsEvictionAndBudget(t *testing.T) {
+	t.Parallel()
 	bothModes(t, func(t *testing.T, e *cmdtest.Env) {
 		r := mustSucceed(t, e, "create", "upstash", "--name", "sessions", "--region", "us-east-1",
 			"--read-region", "eu-west-1", "--read-region", "ap-southeast-1", "--eviction", "--budget", "20", "-o", "json")
@@ -281,6 +290,7 @@ func TestCreateWithReadRegionsEvictionAndBudget(t *testing.T) {
 }
 
 func TestCreateBudgetZeroIsSentButNoFlagsSendNothing(t *testing.T) {
+	t.Parallel()
 	e := ciMode(t)
 	a := newDB(t, e, "plain", "eu-west-1")
 	b := newDB(t, e, "zero", "eu-west-1", "--budget", "0")
@@ -295,6 +305,7 @@ func TestCreateBudgetZeroIsSentButNoFlagsSendNothing(t *testing.T) {
 // create: everything is checked before the first request
 
 func TestCreateRefusesBadInputBeforeAnyRequest(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		args   []string // after create upstash
@@ -318,6 +329,7 @@ func TestCreateRefusesBadInputBeforeAnyRequest(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			e := ciMode(t)
 			requests := e.CountRequests(t, "", "")
 			r := expectExit(t, e, 2, append([]string{"create", "upstash"}, tt.args...)...)
@@ -335,6 +347,7 @@ func TestCreateRefusesBadInputBeforeAnyRequest(t *testing.T) {
 }
 
 func TestEveryRegionOfTheListIsAccepted(t *testing.T) {
+	t.Parallel()
 	e := ciMode(t)
 	for _, region := range sandbox.UpstashPrimaryRegions {
 		mustSucceed(t, e, "create", "upstash", "--name", "db-"+region, "--region", region)
@@ -356,6 +369,7 @@ func TestEveryRegionOfTheListIsAccepted(t *testing.T) {
 // create --if-not-exists
 
 func TestCreateIfNotExistsReturnsTheDatabaseOfTheSameRegions(t *testing.T) {
+	t.Parallel()
 	bothModes(t, func(t *testing.T, e *cmdtest.Env) {
 		args := []string{"create", "upstash", "--name", "cache", "--region", "us-east-1", "--read-region", "eu-west-1", "--read-region", "ap-south-1", "--if-not-exists"}
 		first := cmdtest.DecodePipedJSON[dbJSON](t, mustSucceed(t, e, append(args, "-o", "json")...).Stdout)
@@ -400,6 +414,7 @@ func jsonKeysString(t *testing.T, stdout string) string {
 }
 
 func TestCreateIfNotExistsRefusesANameUsedInOtherRegions(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -410,6 +425,7 @@ func TestCreateIfNotExistsRefusesANameUsedInOtherRegions(t *testing.T) {
 		{"one more read region", []string{"--region", "us-east-1", "--read-region", "eu-west-1", "--read-region", "eu-west-2"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			e := ciMode(t)
 			d := newDB(t, e, "cache", "us-east-1", "--read-region", "eu-west-1")
 			posts := e.CountRequests(t, "POST", "/v2/redis/database")
@@ -434,6 +450,7 @@ func TestCreateIfNotExistsRefusesANameUsedInOtherRegions(t *testing.T) {
 // list
 
 func TestListInThreeForms(t *testing.T) {
+	t.Parallel()
 	bothModes(t, func(t *testing.T, e *cmdtest.Env) {
 		a := newDB(t, e, "cache", "eu-west-1")
 		b := newDB(t, e, "sessions", "us-east-1", "--read-region", "eu-west-1", "--read-region", "ap-south-1")
@@ -492,6 +509,7 @@ func TestListInThreeForms(t *testing.T) {
 }
 
 func TestListWithNoDatabases(t *testing.T) {
+	t.Parallel()
 	bothModes(t, func(t *testing.T, e *cmdtest.Env) {
 		r := mustSucceed(t, e, "list", "upstash")
 		if r.Stdout != "" || r.Stderr != "" {
@@ -513,6 +531,7 @@ func TestListWithNoDatabases(t *testing.T) {
 // get
 
 func TestGetByIDAndByNameMasksTheSecrets(t *testing.T) {
+	t.Parallel()
 	bothModes(t, func(t *testing.T, e *cmdtest.Env) {
 		d := newDB(t, e, "sessions", "us-east-1", "--read-region", "eu-west-1", "--read-region", "ap-south-1", "--eviction")
 
@@ -560,6 +579,7 @@ func TestGetByIDAndByNameMasksTheSecrets(t *testing.T) {
 }
 
 func TestGetANameTwoDatabasesShareExits2ListingBoth(t *testing.T) {
+	t.Parallel()
 	bothModes(t, func(t *testing.T, e *cmdtest.Env) {
 		a := newDB(t, e, "cache", "eu-west-1")
 		b := newDB(t, e, "cache", "us-east-1")
@@ -586,6 +606,7 @@ func TestGetANameTwoDatabasesShareExits2ListingBoth(t *testing.T) {
 }
 
 func TestAMissingDatabaseExits3(t *testing.T) {
+	t.Parallel()
 	const missingID = "3f6b2d4e-1111-4222-8333-444455556666"
 	e := ciMode(t)
 	newDB(t, e, "cache", "eu-west-1")
@@ -615,6 +636,7 @@ func TestAMissingDatabaseExits3(t *testing.T) {
 // delete
 
 func TestDeleteWithYes(t *testing.T) {
+	t.Parallel()
 	bothModes(t, func(t *testing.T, e *cmdtest.Env) {
 		keep := newDB(t, e, "keep", "eu-west-1")
 		d := newDB(t, e, "cache", "us-east-1")
@@ -638,6 +660,7 @@ func TestDeleteWithYes(t *testing.T) {
 }
 
 func TestDeleteOnATerminalAsksForTheName(t *testing.T) {
+	t.Parallel()
 	e := connected(t)
 	d := newDB(t, e, "cache", "eu-west-1")
 	deletes := e.CountRequests(t, "DELETE", "")
@@ -673,6 +696,7 @@ func TestDeleteOnATerminalAsksForTheName(t *testing.T) {
 }
 
 func TestDeleteWithoutYesOrTerminalDeletesNothing(t *testing.T) {
+	t.Parallel()
 	bothModes(t, func(t *testing.T, e *cmdtest.Env) {
 		newDB(t, e, "cache", "eu-west-1")
 		deletes := e.CountRequests(t, "DELETE", "")
@@ -700,6 +724,7 @@ func TestDeleteWithoutYesOrTerminalDeletesNothing(t *testing.T) {
 // reset-password
 
 func TestResetPasswordPrintsTheNewURL(t *testing.T) {
+	t.Parallel()
 	bothModes(t, func(t *testing.T, e *cmdtest.Env) {
 		old := newDB(t, e, "cache", "eu-west-1")
 		other := newDB(t, e, "other", "eu-west-1")
@@ -732,6 +757,7 @@ func TestResetPasswordPrintsTheNewURL(t *testing.T) {
 // provider text
 
 func TestListAndGetKeepANameOnOneLine(t *testing.T) {
+	t.Parallel()
 	e := ciMode(t)
 	d := newDB(t, e, "cache", "eu-west-1")
 	// Upstash accepts any name in a rename; cachelink's output must not let
@@ -755,6 +781,7 @@ func TestListAndGetKeepANameOnOneLine(t *testing.T) {
 // TestGetSuggestsACommandThatWorksForANameWithSpaces: the last line of get
 // is a command to copy; a name with a space must stay one argument.
 func TestGetSuggestsACommandThatWorksForANameWithSpaces(t *testing.T) {
+	t.Parallel()
 	e := ciMode(t)
 	d := newDB(t, e, "my cache", "eu-west-1")
 	r := mustSucceed(t, e, "get", "upstash", "my cache")
@@ -771,7 +798,7 @@ func TestGetSuggestsACommandThatWorksForANameWithSpaces(t *testing.T) {
 // another tool or Upstash's console would, with the key cachelink uses.
 func callAPI(t *testing.T, e *cmdtest.Env, method, path, body string) {
 	t.Helper()
-	key := os.Getenv("UPSTASH_API_KEY")
+	key := e.Getenv("UPSTASH_API_KEY")
 	if key == "" {
 		key = strings.TrimSpace(mustSucceed(t, e, "token", "upstash").Stdout)
 	}
