@@ -312,24 +312,11 @@ func (l *lineWriter) Write(p []byte) (int, error) {
 // time. The Env's own Port is held instead (see ReleasePort).
 func FreePort(t testing.TB) string {
 	t.Helper()
-	for range 20 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, port, _ := net.SplitHostPort(l.Addr().String())
-		l6, err := net.Listen("tcp", "[::1]:"+port)
+	port, bound := bindLoopback(t)
+	for _, l := range bound {
 		l.Close()
-		if err == nil {
-			l6.Close()
-			return port
-		}
-		if !strings.Contains(err.Error(), "address already in use") {
-			return port // no IPv6 here
-		}
 	}
-	t.Fatal("no free port on both address families")
-	return ""
+	return port
 }
 
 // Keyring is an in-memory keychain with Windows' 2560-byte limit. Calls

@@ -30,30 +30,39 @@ type heldPort struct {
 // keeps them until the test ends.
 func holdPort(t testing.TB) (string, *heldPort) {
 	t.Helper()
+	port, bound := bindLoopback(t)
+	h := &heldPort{listeners: map[string]*heldListener{}}
+	for addr, l := range bound {
+		hl := &heldListener{l: l, gone: make(chan struct{})}
+		go hl.pump()
+		h.listeners[addr] = hl
+	}
+	t.Cleanup(h.release)
+	return port, h
+}
+
+// bindLoopback binds a port on 127.0.0.1 and the same port on [::1],
+// trying another port while [::1]'s is taken; without IPv6 here, only
+// 127.0.0.1 (and connect goes without [::1]). It returns the port and the
+// listeners by address.
+func bindLoopback(t testing.TB) (string, map[string]net.Listener) {
+	t.Helper()
 	for range 20 {
 		l4, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
 		}
 		_, port, _ := net.SplitHostPort(l4.Addr().String())
-		held := map[string]net.Listener{l4.Addr().String(): l4}
+		bound := map[string]net.Listener{l4.Addr().String(): l4}
 		l6, err := net.Listen("tcp", net.JoinHostPort("::1", port))
 		switch {
 		case err == nil:
-			held[l6.Addr().String()] = l6
+			bound[l6.Addr().String()] = l6
 		case errors.Is(err, syscall.EADDRINUSE) || strings.Contains(err.Error(), "address already in use"):
 			l4.Close() // another program has it on [::1]: try another port
 			continue
 		}
-		// Any other error: no IPv6 here, and connect goes without [::1].
-		h := &heldPort{listeners: map[string]*heldListener{}}
-		for addr, l := range held {
-			hl := &heldListener{l: l, gone: make(chan struct{})}
-			go hl.pump()
-			h.listeners[addr] = hl
-		}
-		t.Cleanup(h.release)
-		return port, h
+		return port, bound // any other error: no IPv6 here
 	}
 	t.Fatal("no free port on both address families")
 	return "", nil

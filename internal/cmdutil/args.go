@@ -19,9 +19,11 @@ func (f *Factory) Provider(name string) (provider.Provider, error) {
 }
 
 // ProviderArgs accepts exactly one argument naming a provider, or, with
-// optional, none.
-func (f *Factory) ProviderArgs(optional bool) cobra.PositionalArgs {
+// optional, none, and sets *p to that provider (nil for none): RunE finds
+// it parsed, as it finds the flags.
+func (f *Factory) ProviderArgs(p *provider.Provider, optional bool) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
+		*p = nil
 		switch {
 		case len(args) == 0 && optional:
 			return nil
@@ -30,7 +32,8 @@ func (f *Factory) ProviderArgs(optional bool) cobra.PositionalArgs {
 		case len(args) > 1:
 			return clierr.Usagef("%s takes one provider, got %d arguments", cmd.CommandPath(), len(args))
 		}
-		_, err := f.Provider(args[0])
+		found, err := f.Provider(args[0])
+		*p = found
 		return err
 	}
 }

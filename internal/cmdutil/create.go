@@ -56,3 +56,13 @@ func (c CreateOnce[T]) Do(ctx context.Context, create func(ctx context.Context) 
 	return nil, clierr.Wrap(clierr.Unreachable, fmt.Errorf("creating the %s %q failed: %w", c.Kind, c.Name, err)).
 		WithHint(fmt.Sprintf("No %s of that name was created; try again.", c.Kind))
 }
+
+// Deleted is what the error of a DELETE request means to a delete command:
+// NotFound is success, as a DELETE that is resent after its first attempt
+// went through (and the answer was lost) finds nothing.
+func Deleted(err error) error {
+	if clierr.KindOf(err) == clierr.NotFound {
+		return nil
+	}
+	return err
+}

@@ -137,6 +137,23 @@ func (f *Factory) AuthClient(p provider.Provider) (*http.Client, error) {
 	}, nil
 }
 
+// APIClient returns the constructor of p's API client for the --profile
+// in use: newClient gets the base URL configured under urlKey and
+// AuthClient(p). Nothing is read or resolved until it is called.
+func APIClient[C any](f *Factory, p provider.Provider, urlKey string, newClient func(baseURL string, hc *http.Client) *C) func() (*C, error) {
+	return func() (*C, error) {
+		cfg, err := f.Config()
+		if err != nil {
+			return nil, err
+		}
+		hc, err := f.AuthClient(p)
+		if err != nil {
+			return nil, err
+		}
+		return newClient(cfg.String(urlKey), hc), nil
+	}
+}
+
 // Session is p's login for the --profile in use.
 func (f *Factory) Session(p provider.Provider) (*provider.Session, error) {
 	profile, err := f.Profile()

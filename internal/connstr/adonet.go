@@ -266,95 +266,42 @@ func parseADOServer(v string) (host string, port int, _ *ParseError) {
 func appendADOValue(b *strings.Builder, v string) {
 	quote := strings.IndexByte(v, ';') >= 0 || strings.IndexByte(v, '"') >= 0 ||
 		strings.HasPrefix(v, "'") || strings.TrimSpace(v) != v
-	if !quote {
-		b.WriteString(v)
-		return
-	}
-	b.WriteByte('"')
-	for i := 0; i < len(v); i++ {
-		if v[i] == '"' {
-			b.WriteByte('"')
-		}
-		b.WriteByte(v[i])
-	}
-	b.WriteByte('"')
+	appendValue(b, v, quote, '"', '"')
 }
 
 func (o *Origin) writeADO(b *strings.Builder, t *target) {
 	r := &o.raw
-	hostChanged := t.rewrite || t.host != r.host || t.port != r.port
-	userChanged := t.user != r.user
-	passChanged := t.password != r.password
-	dbChanged := t.database != r.database
+	ch := t.changed(r)
 
 	items := r.items
 	var tail *item // a last blank part (a trailing ';'): new pairs go before it
 	if k := len(items) - 1; k > 0 && items[k].role == roleBlank {
 		tail, items = &items[k], items[:k]
 	}
-	n := 0
-	next := func() {
+	w := itemWriter{b: b, enc: appendADOValue, sep: func(n int, _ string) {
 		if n > 0 {
 			b.WriteByte(';')
 		}
-		n++
-	}
-	replace := func(it *item, v string) {
-		next()
-		b.WriteString(it.raw[:it.voff])
-		appendADOValue(b, v)
-	}
-	var seen [roleBlank + 1]bool
+	}}
 	for i := range items {
 		it := &items[i]
-		seen[it.role] = true
-		switch it.role {
-		case roleHost:
-			if hostChanged {
-				next()
-				b.WriteString(it.raw[:it.voff])
-				b.WriteString(t.host)
-				b.WriteByte(',')
-				appendInt(b, t.port)
-				continue
-			}
-		case rolePort:
-			if hostChanged {
-				continue
-			}
-		case roleUser:
-			if userChanged {
-				replace(it, t.user)
-				continue
-			}
-		case rolePassword:
-			if passChanged {
-				replace(it, t.password)
-				continue
-			}
-		case roleDatabase:
-			if dbChanged {
-				replace(it, t.database)
-				continue
-			}
+		if w.changes(it, ch, t) {
+			continue
 		}
-		next()
-		b.WriteString(it.raw)
+		switch {
+		case it.role == roleHost && ch.host:
+			w.next(it.sep)
+			b.WriteString(it.raw[:it.voff])
+			b.WriteString(t.host)
+			b.WriteByte(',')
+			appendInt(b, t.port)
+			continue
+		case it.role == rolePort && ch.host:
+			continue
+		}
+		w.keep(it)
 	}
-	add := func(key, v string) {
-		next()
-		b.WriteString(key)
-		appendADOValue(b, v)
-	}
-	if userChanged && !seen[roleUser] && t.user != "" {
-		add("User ID=", t.user)
-	}
-	if passChanged && !seen[rolePassword] && t.password != "" {
-		add("Password=", t.password)
-	}
-	if dbChanged && !seen[roleDatabase] && t.database != "" {
-		add("Database=", t.database)
-	}
+	w.addMissing(ch, t, "User ID=", "Password=", "Database=")
 	if tail != nil {
 		b.WriteByte(';')
 		b.WriteString(tail.raw)

@@ -82,6 +82,161 @@ type item struct {
 	reencode bool   // keyword/value: write val encoded, not raw (see parseKV)
 }
 
+// pgKeys are the libpq keywords whose values cachelink reads or writes, in
+// a PostgreSQL URL's query and in a keyword/value string alike; database
+// is pgx's name for dbname.
+var pgKeys = map[string]role{
+	"host":             roleHost,
+	"hostaddr":         roleHostaddr,
+	"port":             rolePort,
+	"user":             roleUser,
+	"password":         rolePassword,
+	"dbname":           roleDatabase,
+	"database":         roleDatabase,
+	"application_name": roleAppName,
+	"sslmode":          roleSSLMode,
+}
+
+// pgParams are the values of the keywords of a PostgreSQL URL's query or
+// keyword/value string, by role: the last occurrence of each wins, as in
+// libpq and pgx.
+type pgParams struct {
+	val [roleBlank + 1]string
+	has [roleBlank + 1]bool
+}
+
+// set records v as the value of role ro.
+func (p *pgParams) set(ro role, v string) {
+	p.val[ro], p.has[ro] = v, true
+}
+
+// get is the value of role ro, and whether one was given.
+func (p *pgParams) get(ro role) (string, bool) {
+	return p.val[ro], p.has[ro]
+}
+
+// changed says which of the values as parsed a target replaces.
+type changed struct {
+	host     bool // the host or the port (always when rewriting)
+	user     bool
+	password bool
+	database bool
+}
+
+// changed compares t with the values of r as parsed.
+func (t *target) changed(r *rawForm) changed {
+	return changed{
+		host:     t.rewrite || t.host != r.host || t.port != r.port,
+		user:     t.user != r.user,
+		password: t.password != r.password,
+		database: t.database != r.database,
+	}
+}
+
+// value is the new value of an item of role ro, if it gets one: t's user,
+// password or database where t changes it, t's application name where t
+// sets one. For the other roles it reports false: what becomes of a host,
+// a port or an sslmode depends on the form.
+func (c changed) value(ro role, t *target) (string, bool) {
+	switch ro {
+	case roleUser:
+		return t.user, c.user
+	case rolePassword:
+		return t.password, c.password
+	case roleDatabase:
+		return t.database, c.database
+	case roleAppName:
+		return t.appName, t.appName != ""
+	}
+	return "", false
+}
+
+// itemWriter writes the items of a URL query, a keyword/value string or an
+// ADO.NET string, each after its separator, with new values encoded as the
+// form wants them.
+type itemWriter struct {
+	b *strings.Builder
+	// sep writes what goes before the n-th item written (counting from 0);
+	// ws is the white space written before it (keyword/value; "" for a
+	// new pair).
+	sep func(n int, ws string)
+	enc func(b *strings.Builder, v string) // writes a value
+	n   int                                // items written so far
+	// seen are the roles of the items gone through so far, written or
+	// left out.
+	seen [roleBlank + 1]bool
+}
+
+// next writes the separator before an item.
+func (w *itemWriter) next(ws string) {
+	w.sep(w.n, ws)
+	w.n++
+}
+
+// keep writes it as written.
+func (w *itemWriter) keep(it *item) {
+	w.next(it.sep)
+	w.b.WriteString(it.raw)
+}
+
+// replace writes it with its key as written and the value v.
+func (w *itemWriter) replace(it *item, v string) {
+	w.next(it.sep)
+	w.b.WriteString(it.raw[:it.voff])
+	w.enc(w.b, v)
+}
+
+// add writes a new pair; key ends with '='.
+func (w *itemWriter) add(key, v string) {
+	w.next("")
+	w.b.WriteString(key)
+	w.enc(w.b, v)
+}
+
+// changes notes the role of it and, when ch gives it a new value (see
+// changed.value), writes it with that value and reports true.
+func (w *itemWriter) changes(it *item, ch changed, t *target) bool {
+	w.seen[it.role] = true
+	v, ok := ch.value(it.role, t)
+	if ok {
+		w.replace(it, v)
+	}
+	return ok
+}
+
+// addMissing adds the user, password and database that ch changes to a
+// value that is not empty and that no item held. The keys are their
+// keywords in the form, '=' included.
+func (w *itemWriter) addMissing(ch changed, t *target, userKey, passKey, dbKey string) {
+	if ch.user && !w.seen[roleUser] && t.user != "" {
+		w.add(userKey, t.user)
+	}
+	if ch.password && !w.seen[rolePassword] && t.password != "" {
+		w.add(passKey, t.password)
+	}
+	if ch.database && !w.seen[roleDatabase] && t.database != "" {
+		w.add(dbKey, t.database)
+	}
+}
+
+// appendValue writes v as is, or when quote is set between quote marks q
+// with esc before each byte of v that is q or esc (q and esc may be the
+// same: a doubled quote).
+func appendValue(b *strings.Builder, v string, quote bool, q, esc byte) {
+	if !quote {
+		b.WriteString(v)
+		return
+	}
+	b.WriteByte(q)
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c == q || c == esc {
+			b.WriteByte(esc)
+		}
+		b.WriteByte(v[i])
+	}
+	b.WriteByte(q)
+}
+
 // hostProblem returns "" if h is a usable single TCP host: a host name, an
 // IPv4 address or an IPv6 address (with an optional zone), without brackets.
 // Otherwise it returns the reason it is not.

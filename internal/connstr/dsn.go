@@ -133,10 +133,10 @@ var errDSNUserColon = errors.New("connstr: a Go MySQL DSN cannot carry ':' in th
 
 func (o *Origin) writeDSN(b *strings.Builder, t *target) error {
 	r := &o.raw
-	hostChanged := t.rewrite || t.host != r.host || t.port != r.port
+	ch := t.changed(r)
 
 	user, pass, hasPass := r.userRaw, r.passRaw, r.hasPass
-	if t.user != r.user {
+	if ch.user {
 		// The driver splits user and password at the first ':'.
 		switch {
 		case strings.IndexByte(t.user, ':') < 0:
@@ -145,7 +145,7 @@ func (o *Origin) writeDSN(b *strings.Builder, t *target) error {
 			return errDSNUserColon
 		}
 	}
-	if t.password != r.password {
+	if ch.password {
 		pass, hasPass = t.password, hasPass || t.password != ""
 	}
 	if r.hasUserinfo || user != "" || hasPass {
@@ -156,7 +156,7 @@ func (o *Origin) writeDSN(b *strings.Builder, t *target) error {
 		}
 		b.WriteByte('@')
 	}
-	if hostChanged {
+	if ch.host {
 		b.WriteString("tcp(")
 		appendHostPort(b, t.host, t.port, false)
 		b.WriteByte(')')
@@ -169,7 +169,7 @@ func (o *Origin) writeDSN(b *strings.Builder, t *target) error {
 		}
 	}
 	b.WriteByte('/')
-	if t.database != r.database {
+	if ch.database {
 		appendEscaped(b, t.database)
 	} else {
 		b.WriteString(r.dsnDB)

@@ -74,39 +74,34 @@ func nextKV(s string, i int) (kvPair, string) {
 	p.val = j
 	if j < len(s) && s[j] == '\'' {
 		p.quoted = true
-		j++
-		for ; j < len(s); j++ {
-			if s[j] == '\'' {
-				break
-			}
-			if s[j] == '\\' {
-				p.escapes = true
-				j++
-				if j == len(s) {
-					break
-				}
-			}
-		}
+		j, p.escapes = scanKVValue(s, j+1, true)
 		if j >= len(s) {
 			return p, "a quoted value is not closed: end it with ' and escape ' and \\ inside with \\"
 		}
 		p.end = j + 1
 		return p, ""
 	}
+	p.end, p.escapes = scanKVValue(s, j, false)
+	return p, ""
+}
+
+// scanKVValue scans a value from j to its end: the closing quote when
+// quoted, else white space, else the end of s. A backslash escapes the byte
+// after it; escapes says whether there was one.
+func scanKVValue(s string, j int, quoted bool) (end int, escapes bool) {
 	for ; j < len(s); j++ {
-		if asciiSpace[s[j]] {
+		if c := s[j]; quoted && c == '\'' || !quoted && asciiSpace[c] {
 			break
 		}
 		if s[j] == '\\' {
-			p.escapes = true
+			escapes = true
 			j++
 			if j == len(s) {
 				break
 			}
 		}
 	}
-	p.end = j
-	return p, ""
+	return j, escapes
 }
 
 // value returns the decoded value of p in s.
@@ -159,8 +154,7 @@ func (o *Origin) parseKV(s string) error {
 	o.Type, o.Form = Postgres, PostgresKV
 	r.userLoc, r.passLoc, r.dbLoc = locItem, locItem, locItem
 	items := make([]item, 0, strings.Count(s, "="))
-	var hostaddr, port string
-	var hasHost, hasHostaddr, hasPort bool
+	var params pgParams
 	for i := 0; ; {
 		p, reason := nextKV(s, i)
 		if reason != "" {
@@ -178,38 +172,25 @@ func (o *Origin) parseKV(s string) error {
 			// pair written after it. Write it quoted instead.
 			it.reencode, it.val = true, p.value(s)
 		}
-		switch s[p.key:p.keyEnd] {
-		case "host":
-			it.role, o.Host, hasHost = roleHost, p.value(s), true
-		case "hostaddr":
-			it.role, hostaddr, hasHostaddr = roleHostaddr, p.value(s), true
-		case "port":
-			it.role, port, hasPort = rolePort, p.value(s), true
-		case "user":
-			it.role = roleUser
-			if v := p.value(s); v != "" {
-				o.User = v
-			}
-		case "password":
-			it.role, o.Password = rolePassword, p.value(s)
-		case "dbname", "database":
-			it.role, o.Database = roleDatabase, p.value(s)
-		case "application_name":
-			it.role = roleAppName
-		case "sslmode":
-			it.role = roleSSLMode
+		it.role = pgKeys[s[p.key:p.keyEnd]]
+		if v := p.value(s); it.role != roleUser || v != "" { // an empty user= is ignored
+			params.set(it.role, v)
 		}
 		items = append(items, it)
 	}
 	r.items = items
-	if hasHostaddr && (!hasHost || o.Host == "") {
+	o.User, o.Password, o.Database = params.val[roleUser], params.val[rolePassword], params.val[roleDatabase]
+	host, hasHost := params.get(roleHost)
+	hostaddr, hasHostaddr := params.get(roleHostaddr)
+	o.Host = host
+	if hasHostaddr && (!hasHost || host == "") {
 		o.Host = hostaddr
 	}
 	if reason := hostProblem(o.Host); reason != "" {
 		return perr("host", reason)
 	}
 	o.Port = 5432
-	if hasPort && port != "" {
+	if port, _ := params.get(rolePort); port != "" {
 		if strings.IndexByte(port, ',') >= 0 {
 			return perr("port", reasonMultiHost)
 		}
@@ -231,31 +212,17 @@ func appendKVValue(b *strings.Builder, v string) {
 		c := v[i]
 		quote = asciiSpace[c] || c == '\'' || c == '\\'
 	}
-	if !quote {
-		b.WriteString(v)
-		return
-	}
-	b.WriteByte('\'')
-	for i := 0; i < len(v); i++ {
-		if c := v[i]; c == '\'' || c == '\\' {
-			b.WriteByte('\\')
-		}
-		b.WriteByte(v[i])
-	}
-	b.WriteByte('\'')
+	appendValue(b, v, quote, '\'', '\\')
 }
 
 func (o *Origin) writeKV(b *strings.Builder, t *target) {
 	r := &o.raw
-	hostChanged := t.rewrite || t.host != r.host || t.port != r.port
-	userChanged := t.user != r.user
-	passChanged := t.password != r.password
-	dbChanged := t.database != r.database
+	ch := t.changed(r)
 
 	// When the host changes, one pair carries it (the last host=, else the
 	// first hostaddr=); the other host and hostaddr pairs go.
 	hostIdx, hasPort := -1, false
-	if hostChanged {
+	if ch.host {
 		for i := range r.items {
 			switch r.items[i].role {
 			case roleHost:
@@ -274,30 +241,24 @@ func (o *Origin) writeKV(b *strings.Builder, t *target) {
 		}
 	}
 
-	n := 0
-	sep := func(s string) {
-		if n > 0 && s == "" {
-			s = " " // pgx reads 'a'b=c as two pairs; keep them apart anyway
+	w := itemWriter{b: b, enc: appendKVValue, sep: func(n int, ws string) {
+		if n > 0 && ws == "" {
+			ws = " " // pgx reads 'a'b=c as two pairs; keep them apart anyway
 		}
-		b.WriteString(s)
-		n++
-	}
-	replace := func(it *item, v string) {
-		sep(it.sep)
-		b.WriteString(it.raw[:it.voff])
-		appendKVValue(b, v)
-	}
-	var seen [roleBlank + 1]bool
+		b.WriteString(ws)
+	}}
 	for i := range r.items {
 		it := &r.items[i]
-		seen[it.role] = true
+		if w.changes(it, ch, t) {
+			continue
+		}
 		switch it.role {
 		case roleHost, roleHostaddr:
-			if !hostChanged {
+			if !ch.host {
 				break
 			}
 			if i == hostIdx {
-				sep(it.sep)
+				w.next(it.sep)
 				if it.role == roleHost {
 					b.WriteString(it.raw[:it.voff])
 				} else {
@@ -311,59 +272,25 @@ func (o *Origin) writeKV(b *strings.Builder, t *target) {
 			}
 			continue
 		case rolePort:
-			if hostChanged {
-				sep(it.sep)
+			if ch.host {
+				w.next(it.sep)
 				b.WriteString(it.raw[:it.voff])
 				appendInt(b, t.port)
 				continue
 			}
-		case roleUser:
-			if userChanged {
-				replace(it, t.user)
-				continue
-			}
-		case rolePassword:
-			if passChanged {
-				replace(it, t.password)
-				continue
-			}
-		case roleDatabase:
-			if dbChanged {
-				replace(it, t.database)
-				continue
-			}
-		case roleAppName:
-			if t.appName != "" {
-				replace(it, t.appName)
-				continue
-			}
 		}
 		if it.reencode {
-			replace(it, it.val)
+			w.replace(it, it.val)
 			continue
 		}
-		sep(it.sep)
-		b.WriteString(it.raw)
+		w.keep(it)
 	}
-	add := func(key, v string) {
-		sep("")
-		b.WriteString(key)
-		appendKVValue(b, v)
+	w.addMissing(ch, t, "user=", "password=", "dbname=")
+	if t.rewrite && !w.seen[roleSSLMode] {
+		w.add("sslmode=", "require")
 	}
-	if userChanged && !seen[roleUser] && t.user != "" {
-		add("user=", t.user)
-	}
-	if passChanged && !seen[rolePassword] && t.password != "" {
-		add("password=", t.password)
-	}
-	if dbChanged && !seen[roleDatabase] && t.database != "" {
-		add("dbname=", t.database)
-	}
-	if t.rewrite && !seen[roleSSLMode] {
-		add("sslmode=", "require")
-	}
-	if t.appName != "" && !seen[roleAppName] {
-		add("application_name=", t.appName)
+	if t.appName != "" && !w.seen[roleAppName] {
+		w.add("application_name=", t.appName)
 	}
 	b.WriteString(r.trail)
 }

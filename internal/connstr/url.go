@@ -311,8 +311,7 @@ func (o *Origin) splitQuery(q string) {
 func (o *Origin) parsePGQuery(q string) *ParseError {
 	r := &o.raw
 	items := make([]item, 0, countItems(q))
-	var hostParam, hostaddrParam, portParam string
-	var hasHost, hasHostaddr, hasPort bool
+	var params pgParams
 	for q != "" {
 		var pair string
 		pair, q, _ = strings.Cut(q, "&")
@@ -331,45 +330,40 @@ func (o *Origin) parsePGQuery(q string) *ParseError {
 		if reason != "" {
 			return perr("query", reason)
 		}
-		it := item{raw: pair, voff: len(k) + 1}
-		switch key {
-		case "host":
-			it.role, hostParam, hasHost = roleHost, val, true
-		case "hostaddr":
-			it.role, hostaddrParam, hasHostaddr = roleHostaddr, val, true
-		case "port":
-			it.role, portParam, hasPort = rolePort, val, true
-		case "user":
-			it.role, o.User, r.userLoc = roleUser, val, locItem
-		case "password":
-			it.role, o.Password, r.passLoc = rolePassword, val, locItem
-		case "dbname", "database":
-			it.role, o.Database, r.dbLoc = roleDatabase, val, locItem
-		case "application_name":
-			it.role = roleAppName
-		case "sslmode":
-			it.role = roleSSLMode
-		}
+		it := item{raw: pair, voff: len(k) + 1, role: pgKeys[key]}
+		params.set(it.role, val)
 		items = append(items, it)
 	}
 	r.items = items
+	// Parameters override the userinfo and the path.
+	if v, ok := params.get(roleUser); ok {
+		o.User, r.userLoc = v, locItem
+	}
+	if v, ok := params.get(rolePassword); ok {
+		o.Password, r.passLoc = v, locItem
+	}
+	if v, ok := params.get(roleDatabase); ok {
+		o.Database, r.dbLoc = v, locItem
+	}
+	host, hasHost := params.get(roleHost)
+	hostaddr, hasHostaddr := params.get(roleHostaddr)
 	switch {
-	case hasHost && hostParam != "":
-		o.Host = hostParam
+	case hasHost && host != "":
+		o.Host = host
 	case hasHost && !hasHostaddr:
 		o.Host = ""
 	case hasHostaddr && (o.Host == "" || hasHost):
-		o.Host = hostaddrParam
+		o.Host = hostaddr
 	}
-	if hasPort {
-		if strings.IndexByte(portParam, ',') >= 0 {
+	if port, ok := params.get(rolePort); ok {
+		if strings.IndexByte(port, ',') >= 0 {
 			return perr("port", reasonMultiHost)
 		}
 		o.Port = 0
-		if portParam != "" {
-			p, ok := parsePort(portParam)
+		if port != "" {
+			p, ok := parsePort(port)
 			if !ok {
-				return portError(portParam)
+				return portError(port)
 			}
 			o.Port = p
 		}
@@ -487,16 +481,13 @@ func (o *Origin) parseSQLServerQuery(q string) *ParseError {
 func (o *Origin) writeURL(b *strings.Builder, t *target) {
 	r := &o.raw
 	pg := o.Form == PostgresURL
-	hostChanged := t.rewrite || t.host != r.host || t.port != r.port
-	userChanged := t.user != r.user
-	passChanged := t.password != r.password
-	dbChanged := t.database != r.database
+	ch := t.changed(r)
 
 	b.WriteString(r.scheme)
 	b.WriteString("://")
 
-	uiUser := userChanged && r.userLoc == locUserinfo
-	uiPass := passChanged && r.passLoc == locUserinfo
+	uiUser := ch.user && r.userLoc == locUserinfo
+	uiPass := ch.password && r.passLoc == locUserinfo
 	if r.hasUserinfo || (uiUser && t.user != "") || (uiPass && t.password != "") {
 		if uiUser {
 			appendEscaped(b, t.user)
@@ -514,17 +505,17 @@ func (o *Origin) writeURL(b *strings.Builder, t *target) {
 		b.WriteByte('@')
 	}
 
-	if hostChanged {
+	if ch.host {
 		appendHostPort(b, t.host, t.port, true)
 	} else {
 		b.WriteString(r.hostRaw)
 	}
 
 	switch {
-	case o.Form == SQLServerURL && hostChanged:
+	case o.Form == SQLServerURL && ch.host:
 		// The path names an instance, found through the SQL Server Browser;
 		// the edge listens on a fixed port, so it goes.
-	case dbChanged && r.dbLoc == locPath:
+	case ch.database && r.dbLoc == locPath:
 		if t.database != "" {
 			b.WriteByte('/')
 			appendEscaped(b, t.database)
@@ -533,83 +524,46 @@ func (o *Origin) writeURL(b *strings.Builder, t *target) {
 		b.WriteString(r.pathRaw)
 	}
 
-	n := 0
-	next := func() {
+	w := itemWriter{b: b, enc: appendEscaped, sep: func(n int, _ string) {
 		if n == 0 {
 			b.WriteByte('?')
 		} else {
 			b.WriteByte('&')
 		}
-		n++
-	}
-	replace := func(it *item, v string) {
-		next()
-		b.WriteString(it.raw[:it.voff]) // the key as written, and '='
-		appendEscaped(b, v)
-	}
-	var seen [roleBlank + 1]bool
+	}}
 	for i := range r.items {
 		it := &r.items[i]
-		seen[it.role] = true
+		if w.changes(it, ch, t) {
+			continue
+		}
 		switch it.role {
 		case roleBlank:
 			continue
 		case roleHost, roleHostaddr, rolePort:
-			if hostChanged {
-				continue
-			}
-		case roleUser:
-			if userChanged {
-				replace(it, t.user)
-				continue
-			}
-		case rolePassword:
-			if passChanged {
-				replace(it, t.password)
-				continue
-			}
-		case roleDatabase:
-			if dbChanged {
-				replace(it, t.database)
-				continue
-			}
-		case roleAppName:
-			if t.appName != "" {
-				replace(it, t.appName)
+			if ch.host {
 				continue
 			}
 		}
-		next()
-		b.WriteString(it.raw)
+		w.keep(it)
 	}
 
-	// Values that had no parameter yet.
+	// Values that had no parameter yet, for those kept in the query (the
+	// others went into the userinfo or the path above).
 	userKey, dbKey := "user=", "dbname="
 	if o.Form == SQLServerURL {
 		userKey, dbKey = "user%20id=", "database="
 	}
-	if userChanged && r.userLoc == locItem && !seen[roleUser] && t.user != "" {
-		next()
-		b.WriteString(userKey)
-		appendEscaped(b, t.user)
+	inQuery := changed{
+		user:     ch.user && r.userLoc == locItem,
+		password: ch.password && r.passLoc == locItem,
+		database: ch.database && r.dbLoc == locItem,
 	}
-	if passChanged && r.passLoc == locItem && !seen[rolePassword] && t.password != "" {
-		next()
-		b.WriteString("password=")
-		appendEscaped(b, t.password)
-	}
-	if dbChanged && r.dbLoc == locItem && !seen[roleDatabase] && t.database != "" {
-		next()
-		b.WriteString(dbKey)
-		appendEscaped(b, t.database)
-	}
-	if pg && t.rewrite && !seen[roleSSLMode] {
-		next()
+	w.addMissing(inQuery, t, userKey, "password=", dbKey)
+	if pg && t.rewrite && !w.seen[roleSSLMode] {
+		w.next("")
 		b.WriteString("sslmode=require")
 	}
-	if t.appName != "" && !seen[roleAppName] {
-		next()
-		b.WriteString("application_name=")
-		appendEscaped(b, t.appName)
+	if t.appName != "" && !w.seen[roleAppName] {
+		w.add("application_name=", t.appName)
 	}
 }

@@ -7,33 +7,29 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 
 	"github.com/cachelink/cachelink/internal/clierr"
 	"github.com/cachelink/cachelink/internal/httpx"
+	"github.com/cachelink/cachelink/internal/provider"
 	"github.com/cachelink/cachelink/internal/safetext"
 	"github.com/cachelink/cachelink/internal/uuid"
 )
 
-// Cache is a PolyScale cache as the API returns it. Unknown fields are
-// ignored.
+// Cache is a PolyScale cache as the API returns it: what it was created
+// with, and what PolyScale adds. Unknown fields are ignored.
 type Cache struct {
-	ID                      string  `json:"id"`
-	UserID                  string  `json:"userId,omitempty"`
-	WorkspaceID             string  `json:"workspaceId,omitempty"`
-	Name                    string  `json:"name"`
-	Description             *string `json:"description,omitempty"`
-	Host                    string  `json:"host"`
-	Port                    int     `json:"port"`
-	Database                string  `json:"database"`
-	CachingEnabled          bool    `json:"cachingEnabled"`
-	DefaultCachingBehaviour string  `json:"defaultCachingBehaviour"`
-	CreatedAt               string  `json:"createdAt,omitempty"`
-	ConnectionURITemplate   string  `json:"connectionUriTemplate,omitempty"`
+	ID          string `json:"id"`
+	UserID      string `json:"userId,omitempty"`
+	WorkspaceID string `json:"workspaceId,omitempty"`
+	NewCache
+	CreatedAt             string `json:"createdAt,omitempty"`
+	ConnectionURITemplate string `json:"connectionUriTemplate,omitempty"`
 }
 
-// NewCache is the body of a create.
+// NewCache is the body of a create, and the settings of a Cache.
 type NewCache struct {
 	Name                    string  `json:"name"`
 	Description             *string `json:"description,omitempty"`
@@ -50,6 +46,11 @@ type NewCache struct {
 type Client struct {
 	BaseURL string
 	HTTP    *http.Client
+}
+
+// NewClient is the client of the API at baseURL, sending through hc.
+func NewClient(baseURL string, hc *http.Client) *Client {
+	return &Client{BaseURL: baseURL, HTTP: hc}
 }
 
 // APIError is an answer that is not a success, in PolyScale's format
@@ -216,7 +217,7 @@ func (c *Client) FindCache(ctx context.Context, ref string) (*Cache, error) {
 	if IsID(ref) {
 		cache, err := c.GetCache(ctx, ref)
 		if err != nil && clierr.KindOf(err) == clierr.NotFound {
-			return nil, clierr.NotFoundf("no PolyScale cache with id %s", ref).WithHint("Run `cachelink list polyscale` to see the caches.")
+			return nil, cacheLookup.NoSuchID(ref)
 		}
 		return cache, err
 	}
@@ -224,19 +225,11 @@ func (c *Client) FindCache(ctx context.Context, ref string) (*Cache, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch len(found) {
-	case 0:
-		return nil, clierr.NotFoundf("no PolyScale cache named %q", ref).WithHint("Run `cachelink list polyscale` to see the caches.")
-	case 1:
-		return &found[0], nil
-	}
-	ids := make([]string, len(found))
-	for i, f := range found {
-		ids[i] = f.ID
-	}
-	return nil, clierr.Usagef("%d PolyScale caches are named %q: %s", len(found), ref, strings.Join(ids, ", ")).
-		WithHint("Use the cache id instead of the name.")
+	return provider.OneNamed(cacheLookup, ref, found, func(c *Cache) string { return c.ID })
 }
+
+// cacheLookup names PolyScale's caches in the errors of FindCache.
+var cacheLookup = provider.Resources{Title: Title, Name: Name, Noun: "cache", Plural: "caches"}
 
 // CachesNamed returns the caches called name (for adopting a create whose
 // answer was lost).
@@ -245,11 +238,5 @@ func (c *Client) CachesNamed(ctx context.Context, name string) ([]Cache, error) 
 	if err != nil {
 		return nil, err
 	}
-	var out []Cache
-	for _, cache := range caches {
-		if cache.Name == name {
-			out = append(out, cache)
-		}
-	}
-	return out, nil
+	return slices.DeleteFunc(caches, func(c Cache) bool { return c.Name != name }), nil
 }

@@ -51,6 +51,20 @@ func (s *Session) Refresher() (credentials.Refresher, error) {
 	}, nil
 }
 
+// Refreshable returns the credential store and the Refresher: what a read
+// of the store that may refresh the login needs.
+func (s *Session) Refreshable() (*credentials.Store, credentials.Refresher, error) {
+	store, err := s.Store()
+	if err != nil {
+		return nil, nil, err
+	}
+	refresh, err := s.Refresher()
+	if err != nil {
+		return nil, nil, err
+	}
+	return store, refresh, nil
+}
+
 // Load returns the stored credential as it is, without refreshing it.
 func (s *Session) Load() (*Credential, error) {
 	store, err := s.Store()
@@ -82,11 +96,7 @@ func (s *Session) ForceRefresh(ctx context.Context, rejectedAccessToken string) 
 
 // refreshing runs one of the store's refreshing reads and maps its errors.
 func (s *Session) refreshing(read func(*credentials.Store, credentials.Refresher) (*credentials.Record, credentials.Source, error)) (*Credential, error) {
-	store, err := s.Store()
-	if err != nil {
-		return nil, err
-	}
-	refresh, err := s.Refresher()
+	store, refresh, err := s.Refreshable()
 	if err != nil {
 		return nil, err
 	}

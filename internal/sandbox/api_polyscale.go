@@ -233,6 +233,13 @@ func (a *polyAPI) ruleCache(w http.ResponseWriter, r *http.Request, p Principal)
 	return id, true
 }
 
+// rulePath is ruleCache for a route of one rule: the cache id and the
+// rule's key.
+func (a *polyAPI) rulePath(w http.ResponseWriter, r *http.Request, p Principal) (id, key string, ok bool) {
+	id, ok = a.ruleCache(w, r, p)
+	return id, r.PathValue("key"), ok
+}
+
 func ruleNotFound(w http.ResponseWriter, key string) {
 	polyError(w, http.StatusNotFound, "CACHE_RULE_NOT_FOUND", fmt.Sprintf("cache rule %s not found", key))
 }
@@ -246,11 +253,10 @@ func (a *polyAPI) listRules(w http.ResponseWriter, r *http.Request, p Principal)
 }
 
 func (a *polyAPI) getRule(w http.ResponseWriter, r *http.Request, p Principal) {
-	id, ok := a.ruleCache(w, r, p)
+	id, key, ok := a.rulePath(w, r, p)
 	if !ok {
 		return
 	}
-	key := r.PathValue("key")
 	rule, ok := a.cfg.Store.getRule(id, key)
 	if !ok {
 		ruleNotFound(w, key)
@@ -330,11 +336,10 @@ func (a *polyAPI) createRule(w http.ResponseWriter, r *http.Request, p Principal
 }
 
 func (a *polyAPI) patchRule(w http.ResponseWriter, r *http.Request, p Principal) {
-	id, ok := a.ruleCache(w, r, p)
+	id, key, ok := a.rulePath(w, r, p)
 	if !ok {
 		return
 	}
-	key := r.PathValue("key")
 	var b struct {
 		Name  *string         `json:"name"`
 		Value json.RawMessage `json:"value"`
@@ -370,11 +375,10 @@ func (a *polyAPI) patchRule(w http.ResponseWriter, r *http.Request, p Principal)
 }
 
 func (a *polyAPI) deleteRule(w http.ResponseWriter, r *http.Request, p Principal) {
-	id, ok := a.ruleCache(w, r, p)
+	id, key, ok := a.rulePath(w, r, p)
 	if !ok {
 		return
 	}
-	key := r.PathValue("key")
 	if !a.cfg.Store.deleteRule(id, r.PathValue("type"), key) {
 		ruleNotFound(w, key)
 		return

@@ -62,22 +62,15 @@ func (a *upstashAPI) mintKey(w http.ResponseWriter, r *http.Request) {
 		upError(w, http.StatusUnauthorized, "Unauthorized")
 		return
 	}
-	var b struct {
-		Name *string `json:"name"`
-	}
-	if err := decodeJSON(r, &b, ""); err != nil {
-		upError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	if b.Name == nil || strings.TrimSpace(*b.Name) == "" {
-		upError(w, http.StatusBadRequest, "api key name is required")
+	name, ok := decodeName(w, r, "api key name is required")
+	if !ok {
 		return
 	}
 	email := p.Email
 	if email == "" {
 		email = a.cfg.Account.Email
 	}
-	k := APIKey{Name: *b.Name, Key: newUUID(), Email: email, Created: time.Now().Unix()}
+	k := APIKey{Name: name, Key: newUUID(), Email: email, Created: time.Now().Unix()}
 	switch err := a.cfg.Store.addAPIKey(k); {
 	case errors.Is(err, errNameTaken):
 		upError(w, http.StatusBadRequest, fmt.Sprintf("api key with name %s already exists", k.Name))
@@ -294,21 +287,32 @@ func (a *upstashAPI) resetPassword(w http.ResponseWriter, r *http.Request) {
 
 func (a *upstashAPI) rename(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	var b struct {
-		Name *string `json:"name"`
-	}
-	if err := decodeJSON(r, &b, ""); err != nil {
-		upError(w, http.StatusBadRequest, err.Error())
+	name, ok := decodeName(w, r, "name is required")
+	if !ok {
 		return
 	}
-	if b.Name == nil || strings.TrimSpace(*b.Name) == "" {
-		upError(w, http.StatusBadRequest, "name is required")
-		return
-	}
-	d, ok := a.cfg.Store.updateDatabase(id, func(d *Database) { d.DatabaseName = *b.Name })
+	d, ok := a.cfg.Store.updateDatabase(id, func(d *Database) { d.DatabaseName = name })
 	if !ok {
 		dbNotFound(w, id)
 		return
 	}
 	writeJSON(w, http.StatusOK, d)
+}
+
+// decodeName reads a body {"name": ...} whose name must not be blank,
+// answering 400 (missing, when it is blank) otherwise; ok is false when it
+// answered.
+func decodeName(w http.ResponseWriter, r *http.Request, missing string) (name string, ok bool) {
+	var b struct {
+		Name *string `json:"name"`
+	}
+	if err := decodeJSON(r, &b, ""); err != nil {
+		upError(w, http.StatusBadRequest, err.Error())
+		return "", false
+	}
+	if b.Name == nil || strings.TrimSpace(*b.Name) == "" {
+		upError(w, http.StatusBadRequest, missing)
+		return "", false
+	}
+	return *b.Name, true
 }

@@ -7,6 +7,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 )
 
@@ -213,37 +214,44 @@ func (s *Store) State() StoreState {
 	return out
 }
 
-// --- PolyScale caches ---
-
-func (s *Store) listCaches(workspace string) []Cache {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := []Cache{}
-	for _, c := range s.st.Caches {
-		if c.WorkspaceID == workspace {
-			out = append(out, c)
+// matching returns the items keep accepts, in order; none is an empty
+// list, not nil (the API answers [], not null).
+func matching[T any](items []T, keep func(*T) bool) []T {
+	out := []T{}
+	for i := range items {
+		if keep(&items[i]) {
+			out = append(out, items[i])
 		}
 	}
 	return out
 }
 
+// at returns items[i], or the zero value and false when i is -1: an
+// index lookup that found nothing.
+func at[T any](items []T, i int) (T, bool) {
+	if i < 0 {
+		var zero T
+		return zero, false
+	}
+	return items[i], true
+}
+
+// --- PolyScale caches ---
+
+func (s *Store) listCaches(workspace string) []Cache {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return matching(s.st.Caches, func(c *Cache) bool { return c.WorkspaceID == workspace })
+}
+
 func (s *Store) getCache(workspace, id string) (Cache, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	i := s.cacheIndexLocked(workspace, id)
-	if i < 0 {
-		return Cache{}, false
-	}
-	return s.st.Caches[i], true
+	return at(s.st.Caches, s.cacheIndexLocked(workspace, id))
 }
 
 func (s *Store) cacheIndexLocked(workspace, id string) int {
-	for i, c := range s.st.Caches {
-		if c.ID == id && c.WorkspaceID == workspace {
-			return i
-		}
-	}
-	return -1
+	return slices.IndexFunc(s.st.Caches, func(c Cache) bool { return c.ID == id && c.WorkspaceID == workspace })
 }
 
 func (s *Store) addCache(c Cache) {
@@ -262,13 +270,7 @@ func (s *Store) deleteCache(workspace, id string) bool {
 		return false
 	}
 	s.st.Caches = append(s.st.Caches[:i], s.st.Caches[i+1:]...)
-	rules := s.st.CacheRules[:0]
-	for _, r := range s.st.CacheRules {
-		if r.CacheID != id {
-			rules = append(rules, r)
-		}
-	}
-	s.st.CacheRules = rules
+	s.st.CacheRules = slices.DeleteFunc(s.st.CacheRules, func(r CacheRule) bool { return r.CacheID == id })
 	s.mutatedLocked()
 	return true
 }
@@ -278,32 +280,17 @@ func (s *Store) deleteCache(workspace, id string) bool {
 func (s *Store) listRules(cacheID string) []CacheRule {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := []CacheRule{}
-	for _, r := range s.st.CacheRules {
-		if r.CacheID == cacheID {
-			out = append(out, r)
-		}
-	}
-	return out
+	return matching(s.st.CacheRules, func(r *CacheRule) bool { return r.CacheID == cacheID })
 }
 
 func (s *Store) ruleIndexLocked(cacheID, key string) int {
-	for i, r := range s.st.CacheRules {
-		if r.CacheID == cacheID && r.Key == key {
-			return i
-		}
-	}
-	return -1
+	return slices.IndexFunc(s.st.CacheRules, func(r CacheRule) bool { return r.CacheID == cacheID && r.Key == key })
 }
 
 func (s *Store) getRule(cacheID, key string) (CacheRule, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	i := s.ruleIndexLocked(cacheID, key)
-	if i < 0 {
-		return CacheRule{}, false
-	}
-	return s.st.CacheRules[i], true
+	return at(s.st.CacheRules, s.ruleIndexLocked(cacheID, key))
 }
 
 func (s *Store) addRule(r CacheRule) error {
@@ -360,12 +347,7 @@ func (s *Store) listDatabases() []Database {
 }
 
 func (s *Store) dbIndexLocked(id string) int {
-	for i, d := range s.st.Databases {
-		if d.DatabaseID == id {
-			return i
-		}
-	}
-	return -1
+	return slices.IndexFunc(s.st.Databases, func(d Database) bool { return d.DatabaseID == id })
 }
 
 func (s *Store) getDatabase(id string) (Database, bool) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/cachelink/cachelink/internal/clierr"
 	"github.com/cachelink/cachelink/internal/httpx"
+	"github.com/cachelink/cachelink/internal/provider"
 	"github.com/cachelink/cachelink/internal/uuid"
 )
 
@@ -120,6 +121,11 @@ type Client struct {
 	HTTP    *http.Client
 }
 
+// NewClient is the client of the API at baseURL, sending through hc.
+func NewClient(baseURL string, hc *http.Client) *Client {
+	return &Client{BaseURL: baseURL, HTTP: hc}
+}
+
 // ErrAmbiguous is wrapped when a create may or may not have happened
 // (httpx.ErrAmbiguous, shared by both providers).
 var ErrAmbiguous = httpx.ErrAmbiguous
@@ -215,13 +221,7 @@ func (c *Client) DatabasesNamed(ctx context.Context, name string) ([]Database, e
 	if err != nil {
 		return nil, err
 	}
-	var out []Database
-	for _, d := range all {
-		if d.Name == name {
-			out = append(out, d)
-		}
-	}
-	return out, nil
+	return slices.DeleteFunc(all, func(d Database) bool { return d.Name != name }), nil
 }
 
 // FindDatabase returns the database ref names, with its secrets: by id
@@ -234,26 +234,18 @@ func (c *Client) FindDatabase(ctx context.Context, ref string) (*Database, error
 		if err != nil {
 			return nil, err
 		}
-		switch len(found) {
-		case 0:
-			return nil, clierr.NotFoundf("no Upstash database named %q", ref).WithHint("Run `cachelink list upstash` to see the databases.")
-		case 1:
-			if found[0].Password != "" {
-				return &found[0], nil
-			}
-			id = found[0].ID
-		default:
-			ids := make([]string, len(found))
-			for i, f := range found {
-				ids[i] = f.ID
-			}
-			return nil, clierr.Usagef("%d Upstash databases are named %q: %s", len(found), ref, strings.Join(ids, ", ")).
-				WithHint("Use the database id instead of the name.")
+		d, err := provider.OneNamed(databaseLookup, ref, found, func(d *Database) string { return d.ID })
+		if err != nil || d.Password != "" {
+			return d, err
 		}
+		id = d.ID
 	}
 	d, err := c.GetDatabase(ctx, id, false)
 	if err != nil && clierr.KindOf(err) == clierr.NotFound {
-		return nil, clierr.NotFoundf("no Upstash database with id %s", id).WithHint("Run `cachelink list upstash` to see the databases.")
+		return nil, databaseLookup.NoSuchID(id)
 	}
 	return d, err
 }
+
+// databaseLookup names Upstash's databases in the errors of FindDatabase.
+var databaseLookup = provider.Resources{Title: Title, Name: Name, Noun: "database", Plural: "databases"}

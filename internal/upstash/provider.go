@@ -179,11 +179,7 @@ func (upstashProvider) Authorize(req *http.Request, c *provider.Credential) {
 // process minted meanwhile is used instead of minting another (an account
 // holds at most 37).
 func (upstashProvider) Recover(ctx context.Context, s *provider.Session, rejected *provider.Credential) (*provider.Credential, error) {
-	store, err := s.Store()
-	if err != nil {
-		return nil, err
-	}
-	refresh, err := s.Refresher()
+	store, refresh, err := s.Refreshable()
 	if err != nil {
 		return nil, err
 	}

@@ -95,17 +95,7 @@ func EmailFromIDToken(tok *oauth2.Token) string {
 
 // Userinfo asks Auth0's /userinfo for the account's email.
 func Userinfo(ctx context.Context, hc *http.Client, userinfoURL, accessToken string) (string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, userinfoURL, nil)
-	if err != nil {
-		return "", err
-	}
-	req.Header.Set("Authorization", "Bearer "+accessToken)
-	resp, err := hc.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	resp, body, err := sendBearer(ctx, hc, http.MethodGet, userinfoURL, accessToken, nil)
 	if err != nil {
 		return "", err
 	}
@@ -169,18 +159,7 @@ func MintNamedKey(ctx context.Context, hc *http.Client, apiURL, accessToken stri
 // something, so it is never retried here.
 func MintAPIKey(ctx context.Context, hc *http.Client, apiURL, accessToken, name string) (string, error) {
 	body, _ := json.Marshal(map[string]string{"name": name})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(apiURL, "/")+"/apikey", bytes.NewReader(body))
-	if err != nil {
-		return "", err
-	}
-	req.Header.Set("Authorization", "Bearer "+accessToken)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := hc.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	resp, raw, err := sendBearer(ctx, hc, http.MethodPost, strings.TrimRight(apiURL, "/")+"/apikey", accessToken, body)
 	if err != nil {
 		return "", err
 	}
@@ -201,6 +180,31 @@ func MintAPIKey(ctx context.Context, hc *http.Client, apiURL, accessToken, name 
 		return "", errors.New("the answer to POST /apikey has no api_key")
 	}
 	return out.APIKey, nil
+}
+
+// sendBearer sends a request with accessToken as its Bearer token, and
+// body as JSON unless it is nil, and reads the answer (at most maxBody
+// bytes of it).
+func sendBearer(ctx context.Context, hc *http.Client, method, u, accessToken string, body []byte) (*http.Response, []byte, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, rd)
+	if err != nil {
+		return nil, nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+accessToken)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	return resp, raw, err
 }
 
 // ErrorMessage extracts the message of an Upstash error body: a JSON

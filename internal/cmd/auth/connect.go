@@ -93,22 +93,14 @@ UPSTASH_API_KEY.`,
   cachelink connect upstash --no-browser
   cachelink connect polyscale --scopes caches:read --profile readonly
   cachelink connect polyscale --port 8085   # a redirect URI registered for port 8085`,
-		Args:      f.ProviderArgs(false),
+		Args:      f.ProviderArgs(&opts.Provider, false),
 		ValidArgs: f.ProviderNames(),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := f.Provider(args[0])
-			if err != nil {
-				return err
-			}
-			opts.Provider = p
+		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !cmd.Flags().Changed("scopes") {
 				opts.Login.Scopes = nil
 			}
 			opts.JSON = f.Globals.JSON()
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return connectRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd, opts, runF, connectRun)
 		},
 	}
 	fs := cmd.Flags()

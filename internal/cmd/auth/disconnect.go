@@ -42,18 +42,10 @@ valid until it is deleted in the Upstash console; its name is printed.
 
 Credentials in the environment (POLYSCALE_API_KEY, UPSTASH_EMAIL and
 UPSTASH_API_KEY) are not affected. Exits 4 when nothing was stored.`,
-		Args:      f.ProviderArgs(false),
+		Args:      f.ProviderArgs(&opts.Provider, false),
 		ValidArgs: f.ProviderNames(),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := f.Provider(args[0])
-			if err != nil {
-				return err
-			}
-			opts.Provider = p
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return disconnectRun(cmd.Context(), opts)
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return cmdutil.Run(cmd, opts, runF, disconnectRun)
 		},
 	}
 }

@@ -192,7 +192,7 @@ func TestStatusParsesIntoOptions(t *testing.T) {
 			if names := provider.Names(got.Providers); !reflect.DeepEqual(names, []string{"polyscale", "upstash"}) {
 				t.Errorf("providers = %v, want the registered ones", names)
 			}
-			if got.IO != f.IOStreams || got.Config == nil || got.Accounts != f.Accounts {
+			if got.IO != f.IOStreams || got.Profile == nil || got.Accounts != f.Accounts {
 				t.Errorf("the factory's dependencies are not all in the options: %+v", got)
 			}
 		})
@@ -226,7 +226,7 @@ func TestTokenParsesIntoOptions(t *testing.T) {
 			if got.JSON != tt.json {
 				t.Errorf("JSON = %v, want %v", got.JSON, tt.json)
 			}
-			if got.IO != f.IOStreams || got.Config == nil || got.Accounts != f.Accounts {
+			if got.IO != f.IOStreams || got.Profile == nil || got.Accounts != f.Accounts {
 				t.Errorf("the factory's dependencies are not all in the options: %+v", got)
 			}
 		})

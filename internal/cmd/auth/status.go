@@ -11,7 +11,6 @@ import (
 
 	"github.com/cachelink/cachelink/internal/account"
 	"github.com/cachelink/cachelink/internal/cmdutil"
-	"github.com/cachelink/cachelink/internal/config"
 	"github.com/cachelink/cachelink/internal/iostreams"
 	"github.com/cachelink/cachelink/internal/output"
 	"github.com/cachelink/cachelink/internal/provider"
@@ -51,7 +50,7 @@ func statusOf(c *provider.Credential, now time.Time) Status {
 // StatusOptions is what `status` needs.
 type StatusOptions struct {
 	IO        *iostreams.IOStreams
-	Config    func() (*config.Config, error)
+	Profile   func() (string, error) // the --profile in use
 	Accounts  *account.Resolver
 	Providers []provider.Provider // the registered providers, in order
 	JSON      bool                // -o json
@@ -62,7 +61,7 @@ type StatusOptions struct {
 // NewCmdStatus returns `status [<provider>]`. runF replaces the run
 // function in tests.
 func NewCmdStatus(f *cmdutil.Factory, runF func(context.Context, *StatusOptions) error) *cobra.Command {
-	opts := &StatusOptions{IO: f.IOStreams, Config: f.Config, Accounts: f.Accounts, Providers: f.Providers()}
+	opts := &StatusOptions{IO: f.IOStreams, Profile: f.Profile, Accounts: f.Accounts, Providers: f.Providers()}
 	return &cobra.Command{
 		Use:   "status [<provider>]",
 		Short: "Show which providers are connected, how, and until when",
@@ -73,31 +72,20 @@ access token expires. Secrets are never shown.
 With a provider named, exits 4 when it is not connected.`,
 		Example: `  cachelink status
   cachelink status polyscale -o json`,
-		Args:      f.ProviderArgs(true),
+		Args:      f.ProviderArgs(&opts.Provider, true),
 		ValidArgs: f.ProviderNames(),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 1 {
-				p, err := f.Provider(args[0])
-				if err != nil {
-					return err
-				}
-				opts.Provider = p
-			}
+		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.JSON = f.Globals.JSON()
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return statusRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd, opts, runF, statusRun)
 		},
 	}
 }
 
 func statusRun(_ context.Context, opts *StatusOptions) error {
-	cfg, err := opts.Config()
+	profile, err := opts.Profile()
 	if err != nil {
 		return err
 	}
-	profile := cfg.String(config.Profile)
 	providers := opts.Providers
 	if opts.Provider != nil {
 		providers = []provider.Provider{opts.Provider}

@@ -10,7 +10,6 @@ import (
 	"github.com/cachelink/cachelink/internal/account"
 	"github.com/cachelink/cachelink/internal/clierr"
 	"github.com/cachelink/cachelink/internal/cmdutil"
-	"github.com/cachelink/cachelink/internal/config"
 	"github.com/cachelink/cachelink/internal/iostreams"
 	"github.com/cachelink/cachelink/internal/output"
 	"github.com/cachelink/cachelink/internal/provider"
@@ -19,7 +18,7 @@ import (
 // TokenOptions is what `token` needs.
 type TokenOptions struct {
 	IO       *iostreams.IOStreams
-	Config   func() (*config.Config, error)
+	Profile  func() (string, error) // the --profile in use
 	Accounts *account.Resolver
 	JSON     bool // -o json
 
@@ -29,7 +28,7 @@ type TokenOptions struct {
 // NewCmdToken returns `token <provider>`. runF replaces the run function
 // in tests.
 func NewCmdToken(f *cmdutil.Factory, runF func(context.Context, *TokenOptions) error) *cobra.Command {
-	opts := &TokenOptions{IO: f.IOStreams, Config: f.Config, Accounts: f.Accounts}
+	opts := &TokenOptions{IO: f.IOStreams, Profile: f.Profile, Accounts: f.Accounts}
 	return &cobra.Command{
 		Use:   "token <provider>",
 		Short: "Print a valid credential for scripts, refreshing it first",
@@ -40,19 +39,11 @@ account email from 'cachelink status upstash' as HTTP Basic credentials).
 
 With -o json, an object with the token, its source and its expiry.`,
 		Example:   `  curl -H "Authorization: Bearer $(cachelink token polyscale)" https://api.polyscale.ai/v1/caches`,
-		Args:      f.ProviderArgs(false),
+		Args:      f.ProviderArgs(&opts.Provider, false),
 		ValidArgs: f.ProviderNames(),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := f.Provider(args[0])
-			if err != nil {
-				return err
-			}
-			opts.Provider = p
+		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.JSON = f.Globals.JSON()
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return tokenRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd, opts, runF, tokenRun)
 		},
 	}
 }
@@ -68,11 +59,10 @@ type tokenJSON struct {
 
 func tokenRun(ctx context.Context, opts *TokenOptions) error {
 	p := opts.Provider
-	cfg, err := opts.Config()
+	profile, err := opts.Profile()
 	if err != nil {
 		return err
 	}
-	profile := cfg.String(config.Profile)
 	c, err := opts.Accounts.Resolve(ctx, p, profile)
 	if err != nil {
 		return err

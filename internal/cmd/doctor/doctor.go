@@ -103,10 +103,7 @@ Exits 1 when a check fails; warnings alone exit 0.`,
 		Args: cmdutil.ExactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.JSON = f.Globals.JSON()
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return doctorRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd, opts, runF, doctorRun)
 		},
 	}
 }

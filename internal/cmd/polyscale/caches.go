@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/cachelink/cachelink/internal/clierr"
 	"github.com/cachelink/cachelink/internal/cmdutil"
 	"github.com/cachelink/cachelink/internal/iostreams"
 	"github.com/cachelink/cachelink/internal/output"
@@ -25,7 +24,7 @@ type ListOptions struct {
 // NewCmdList returns `list polyscale`. runF replaces the run function in
 // tests.
 func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *ListOptions) error) *cobra.Command {
-	opts := &ListOptions{IO: f.IOStreams, PolyScale: func() (*polyscale.Client, error) { return newClient(f) }}
+	opts := &ListOptions{IO: f.IOStreams, PolyScale: newClient(f)}
 	return &cobra.Command{
 		Use:   "polyscale",
 		Short: "List PolyScale caches",
@@ -38,28 +37,13 @@ caching), or a JSON array with -o json.`,
 		Args: cmdutil.ExactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.JSON = f.Globals.JSON()
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return listRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd, opts, runF, listRun)
 		},
 	}
 }
 
 func listRun(ctx context.Context, opts *ListOptions) error {
-	client, err := opts.PolyScale()
-	if err != nil {
-		return err
-	}
-	caches, err := client.ListCaches(ctx)
-	if err != nil {
-		return err
-	}
-	out := make([]CacheJSON, len(caches))
-	for i := range caches {
-		out[i] = cacheJSON(&caches[i])
-	}
-	return output.Print(opts.IO, opts.JSON, out, table(caches))
+	return cmdutil.List(ctx, opts.IO, opts.JSON, opts.PolyScale, (*polyscale.Client).ListCaches, cacheJSON, table)
 }
 
 // table is the list of caches: host and port are one column on a
@@ -103,7 +87,7 @@ type GetOptions struct {
 // NewCmdGet returns `get polyscale <id|name>`. runF replaces the run
 // function in tests.
 func NewCmdGet(f *cmdutil.Factory, runF func(context.Context, *GetOptions) error) *cobra.Command {
-	opts := &GetOptions{IO: f.IOStreams, PolyScale: func() (*polyscale.Client, error) { return newClient(f) }}
+	opts := &GetOptions{IO: f.IOStreams, PolyScale: newClient(f)}
 	return &cobra.Command{
 		Use:   "polyscale <id|name>",
 		Short: "Show a PolyScale cache",
@@ -114,20 +98,13 @@ with stable snake_case keys. Exits 3 when there is no such cache.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.CacheRef = args[0]
 			opts.JSON = f.Globals.JSON()
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return getRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd, opts, runF, getRun)
 		},
 	}
 }
 
 func getRun(ctx context.Context, opts *GetOptions) error {
-	client, err := opts.PolyScale()
-	if err != nil {
-		return err
-	}
-	c, err := client.FindCache(ctx, opts.CacheRef)
+	_, c, err := findCache(ctx, opts.PolyScale, opts.CacheRef)
 	if err != nil {
 		return err
 	}
@@ -169,7 +146,7 @@ type DeleteOptions struct {
 // NewCmdDelete returns `delete polyscale <id|name>`. runF replaces the run
 // function in tests.
 func NewCmdDelete(f *cmdutil.Factory, runF func(context.Context, *DeleteOptions) error) *cobra.Command {
-	opts := &DeleteOptions{IO: f.IOStreams, PolyScale: func() (*polyscale.Client, error) { return newClient(f) }, ConfirmDelete: f.ConfirmDelete}
+	opts := &DeleteOptions{IO: f.IOStreams, PolyScale: newClient(f), ConfirmDelete: f.ConfirmDelete}
 	cmd := &cobra.Command{
 		Use:   "polyscale <id|name>",
 		Short: "Delete a PolyScale cache",
@@ -182,10 +159,7 @@ such cache. Applications still connecting through the cache stop working.`,
 		Args: cmdutil.ExactArgs(1, "a cache id or name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.CacheRef = args[0]
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return deleteRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd, opts, runF, deleteRun)
 		},
 	}
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "Delete without asking")
@@ -193,11 +167,7 @@ such cache. Applications still connecting through the cache stop working.`,
 }
 
 func deleteRun(ctx context.Context, opts *DeleteOptions) error {
-	client, err := opts.PolyScale()
-	if err != nil {
-		return err
-	}
-	c, err := client.FindCache(ctx, opts.CacheRef)
+	client, c, err := findCache(ctx, opts.PolyScale, opts.CacheRef)
 	if err != nil {
 		return err
 	}
@@ -206,11 +176,8 @@ func deleteRun(ctx context.Context, opts *DeleteOptions) error {
 		return err
 	}
 	ios := opts.IO
-	if err := client.DeleteCache(ctx, c.ID); err != nil {
-		// A retried DELETE whose first attempt went through finds nothing.
-		if clierr.KindOf(err) != clierr.NotFound {
-			return err
-		}
+	if err := cmdutil.Deleted(client.DeleteCache(ctx, c.ID)); err != nil {
+		return err
 	}
 	fmt.Fprintf(ios.ErrOut, "%s Deleted the PolyScale cache %s (%s)\n", ios.SuccessIcon(), cmdutil.OneLine(c.Name), c.ID)
 	return nil
@@ -228,7 +195,7 @@ type PurgeOptions struct {
 // NewCmdPurge returns `purge <cache>`. runF replaces the run function in
 // tests.
 func NewCmdPurge(f *cmdutil.Factory, runF func(context.Context, *PurgeOptions) error) *cobra.Command {
-	opts := &PurgeOptions{IO: f.IOStreams, PolyScale: func() (*polyscale.Client, error) { return newClient(f) }}
+	opts := &PurgeOptions{IO: f.IOStreams, PolyScale: newClient(f)}
 	return &cobra.Command{
 		Use:   "purge <cache-id|cache-name>",
 		Short: "Empty a PolyScale cache of its stored results",
@@ -240,20 +207,13 @@ Safe to repeat. Exits 3 when there is no such cache.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.CacheRef = args[0]
 			opts.JSON = f.Globals.JSON()
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return purgeRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd, opts, runF, purgeRun)
 		},
 	}
 }
 
 func purgeRun(ctx context.Context, opts *PurgeOptions) error {
-	client, err := opts.PolyScale()
-	if err != nil {
-		return err
-	}
-	c, err := client.FindCache(ctx, opts.CacheRef)
+	client, c, err := findCache(ctx, opts.PolyScale, opts.CacheRef)
 	if err != nil {
 		return err
 	}

@@ -39,7 +39,7 @@ type ConnstrOptions struct {
 // NewCmdConnstr returns `connstr polyscale`. runF replaces the run
 // function in tests.
 func NewCmdConnstr(f *cmdutil.Factory, runF func(context.Context, *ConnstrOptions) error) *cobra.Command {
-	opts := &ConnstrOptions{IO: f.IOStreams, Config: f.Config, Getenv: f.Getenv, PolyScale: func() (*polyscale.Client, error) { return newClient(f) }}
+	opts := &ConnstrOptions{IO: f.IOStreams, Config: f.Config, Getenv: f.Getenv, PolyScale: newClient(f)}
 	cmd := &cobra.Command{
 		Use:   "polyscale <cache-id|cache-name> (--origin-env NAME | --origin - | --origin URL)",
 		Short: "Rewrite an origin database connection string to go through a PolyScale cache",
@@ -75,10 +75,7 @@ over --origin, which leaves it in shell history and the process list.`,
 				return err
 			}
 			opts.NoInput = cfg.Bool(config.NoInput)
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return connstrRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd, opts, runF, connstrRun)
 		},
 	}
 	opts.Origin.Register(cmd)
@@ -123,11 +120,7 @@ func connstrRun(ctx context.Context, opts *ConnstrOptions) error {
 	if !polyscale.IsID(opts.CacheRef) {
 		// A name costs one request (and credentials); the origin was read
 		// and checked first, so a typo there costs none.
-		client, err := opts.PolyScale()
-		if err != nil {
-			return err
-		}
-		cache, err := client.FindCache(ctx, opts.CacheRef)
+		_, cache, err := findCache(ctx, opts.PolyScale, opts.CacheRef)
 		if err != nil {
 			return err
 		}

@@ -64,7 +64,7 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(context.Context, *CreateOptions)
 		IO:         f.IOStreams,
 		Config:     f.Config,
 		Getenv:     f.Getenv,
-		PolyScale:  func() (*polyscale.Client, error) { return newClient(f) },
+		PolyScale:  newClient(f),
 		LookupHost: lookupHost,
 	}
 	cmd := &cobra.Command{
@@ -93,10 +93,7 @@ match the origin, and exits 2 when they do not.
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.HostSet, opts.PortSet = cmd.Flags().Changed("host"), cmd.Flags().Changed("port")
 			opts.JSON = f.Globals.JSON()
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return createRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd, opts, runF, createRun)
 		},
 	}
 	fs := cmd.Flags()
@@ -254,8 +251,7 @@ func create(ctx context.Context, client *polyscale.Client, opts *CreateOptions, 
 			// The cache exists: report it rather than fail and invite a
 			// second create.
 			opts.IO.Warnf("created the cache %s, but could not read it back: %v", id, gerr)
-			return &polyscale.Cache{ID: id, Name: body.Name, Description: body.Description, Host: body.Host, Port: body.Port,
-				Database: body.Database, CachingEnabled: body.CachingEnabled, DefaultCachingBehaviour: body.DefaultCachingBehaviour}, nil
+			return &polyscale.Cache{ID: id, NewCache: body}, nil
 		}
 		return cache, nil
 	})

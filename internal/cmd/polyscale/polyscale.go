@@ -4,6 +4,8 @@
 package polyscale
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
 
 	"github.com/cachelink/cachelink/internal/cmdutil"
@@ -24,16 +26,15 @@ func Commands(f *cmdutil.Factory) cmdutil.ProviderCommands {
 	}
 }
 
-// newClient is the PolyScale API client of the --profile in use: the
-// environment's API key or the stored login, refreshed as needed.
-func newClient(f *cmdutil.Factory) (*polyscale.Client, error) {
-	cfg, err := f.Config()
-	if err != nil {
-		return nil, err
-	}
-	hc, err := f.AuthClient(polyscale.Provider)
-	if err != nil {
-		return nil, err
-	}
-	return &polyscale.Client{BaseURL: cfg.String(polyscale.KeyAPIURL), HTTP: hc}, nil
+// newClient returns the constructor of the PolyScale API client of the
+// --profile in use: the environment's API key or the stored login,
+// refreshed as needed.
+func newClient(f *cmdutil.Factory) func() (*polyscale.Client, error) {
+	return cmdutil.APIClient(f, polyscale.Provider, polyscale.KeyAPIURL, polyscale.NewClient)
+}
+
+// findCache builds the API client with newClient and finds the cache ref
+// names, by id or by name: how every command about one cache begins.
+func findCache(ctx context.Context, newClient func() (*polyscale.Client, error), ref string) (*polyscale.Client, *polyscale.Cache, error) {
+	return cmdutil.Lookup(ctx, newClient, (*polyscale.Client).FindCache, ref)
 }

@@ -205,14 +205,10 @@ func getRule(ctx context.Context, client *polyscale.Client, cacheID, key string)
 	return r, nil
 }
 
-// deleteRule deletes r; a rule that is already gone is not an error (a
-// retried DELETE whose first answer was lost finds nothing).
+// deleteRule deletes r; a rule that is already gone is not an error (see
+// cmdutil.Deleted).
 func deleteRule(ctx context.Context, client *polyscale.Client, cacheID string, r *polyscale.Rule) error {
-	err := client.DeleteRule(ctx, cacheID, r.Type, r.Key)
-	if clierr.KindOf(err) == clierr.NotFound {
-		return nil
-	}
-	return err
+	return cmdutil.Deleted(client.DeleteRule(ctx, cacheID, r.Type, r.Key))
 }
 
 // hintRef is how a hint names the cache: as the user did, quoted for a

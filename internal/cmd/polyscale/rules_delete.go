@@ -28,7 +28,7 @@ type RulesDeleteOptions struct {
 // NewCmdRulesDelete returns `rules delete`. runF replaces the run function
 // in tests.
 func NewCmdRulesDelete(f *cmdutil.Factory, runF func(context.Context, *RulesDeleteOptions) error) *cobra.Command {
-	opts := &RulesDeleteOptions{IO: f.IOStreams, PolyScale: func() (*polyscale.Client, error) { return newClient(f) },
+	opts := &RulesDeleteOptions{IO: f.IOStreams, PolyScale: newClient(f),
 		Target: targetFlags{withKey: true}}
 	cmd := &cobra.Command{
 		Use:   "delete <cache-id|cache-name> (--table T | --query SQL | --template ID | --key KEY)",
@@ -56,10 +56,7 @@ rule is printed on stdout, with "deleted": true.`,
 			}
 			opts.target = t
 			opts.JSON = f.Globals.JSON()
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return rulesDeleteRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd, opts, runF, rulesDeleteRun)
 		},
 	}
 	opts.Target.register(cmd, "Delete")
@@ -68,11 +65,7 @@ rule is printed on stdout, with "deleted": true.`,
 
 func rulesDeleteRun(ctx context.Context, opts *RulesDeleteOptions) error {
 	ref, t := opts.CacheRef, opts.target
-	client, err := opts.PolyScale()
-	if err != nil {
-		return err
-	}
-	cache, err := client.FindCache(ctx, ref)
+	client, cache, err := findCache(ctx, opts.PolyScale, ref)
 	if err != nil {
 		return err
 	}

@@ -26,7 +26,7 @@ type RulesListOptions struct {
 // NewCmdRulesList returns `rules list`. runF replaces the run function in
 // tests.
 func NewCmdRulesList(f *cmdutil.Factory, runF func(context.Context, *RulesListOptions) error) *cobra.Command {
-	opts := &RulesListOptions{IO: f.IOStreams, PolyScale: func() (*polyscale.Client, error) { return newClient(f) }}
+	opts := &RulesListOptions{IO: f.IOStreams, PolyScale: newClient(f)}
 	return &cobra.Command{
 		Use:   "list <cache-id|cache-name>",
 		Short: "List a cache's rules",
@@ -46,21 +46,14 @@ Exits 3 when there is no such cache.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.CacheRef = args[0]
 			opts.JSON = f.Globals.JSON()
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return rulesListRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd, opts, runF, rulesListRun)
 		},
 	}
 }
 
 func rulesListRun(ctx context.Context, opts *RulesListOptions) error {
 	ref := opts.CacheRef
-	client, err := opts.PolyScale()
-	if err != nil {
-		return err
-	}
-	cache, err := client.FindCache(ctx, ref)
+	client, cache, err := findCache(ctx, opts.PolyScale, ref)
 	if err != nil {
 		return err
 	}

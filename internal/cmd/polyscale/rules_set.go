@@ -37,7 +37,7 @@ type RulesSetOptions struct {
 // NewCmdRulesSet returns `rules set`. runF replaces the run function in
 // tests.
 func NewCmdRulesSet(f *cmdutil.Factory, runF func(context.Context, *RulesSetOptions) error) *cobra.Command {
-	opts := &RulesSetOptions{IO: f.IOStreams, PolyScale: func() (*polyscale.Client, error) { return newClient(f) }}
+	opts := &RulesSetOptions{IO: f.IOStreams, PolyScale: newClient(f)}
 	cmd := &cobra.Command{
 		Use:   "set <cache-id|cache-name> (--table T | --query SQL | --template ID) (--ttl DURATION | --auto | --manual) [--name NAME]",
 		Short: "Create or update a rule",
@@ -85,10 +85,7 @@ name, cache_id). Exits 3 when there is no such cache.`,
 			}
 			opts.want, opts.target = want, t
 			opts.JSON = f.Globals.JSON()
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return rulesSetRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd, opts, runF, rulesSetRun)
 		},
 	}
 	opts.Target.register(cmd, "Set")
@@ -180,11 +177,7 @@ func parseTTL(s string) (int64, error) {
 
 func rulesSetRun(ctx context.Context, opts *RulesSetOptions) error {
 	t, want := opts.target, opts.want
-	client, err := opts.PolyScale()
-	if err != nil {
-		return err
-	}
-	cache, err := client.FindCache(ctx, opts.CacheRef)
+	client, cache, err := findCache(ctx, opts.PolyScale, opts.CacheRef)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,8 @@
 package upstash
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
 
 	"github.com/cachelink/cachelink/internal/cmdutil"
@@ -21,17 +23,15 @@ func Commands(f *cmdutil.Factory) cmdutil.ProviderCommands {
 	}
 }
 
-// newClient is the Developer API client of the --profile in use:
-// UPSTASH_EMAIL and UPSTASH_API_KEY, or the stored login's key (minted
-// again once when Upstash rejects it).
-func newClient(f *cmdutil.Factory) (*upstash.Client, error) {
-	cfg, err := f.Config()
-	if err != nil {
-		return nil, err
-	}
-	hc, err := f.AuthClient(upstash.Provider)
-	if err != nil {
-		return nil, err
-	}
-	return &upstash.Client{BaseURL: cfg.String(upstash.KeyAPIURL), HTTP: hc}, nil
+// newClient returns the constructor of the Developer API client of the
+// --profile in use: UPSTASH_EMAIL and UPSTASH_API_KEY, or the stored
+// login's key (minted again once when Upstash rejects it).
+func newClient(f *cmdutil.Factory) func() (*upstash.Client, error) {
+	return cmdutil.APIClient(f, upstash.Provider, upstash.KeyAPIURL, upstash.NewClient)
+}
+
+// findDatabase builds the API client with newClient and finds the database
+// ref names, by id or by name: how every command about one database begins.
+func findDatabase(ctx context.Context, newClient func() (*upstash.Client, error), ref string) (*upstash.Client, *upstash.Database, error) {
+	return cmdutil.Lookup(ctx, newClient, (*upstash.Client).FindDatabase, ref)
 }

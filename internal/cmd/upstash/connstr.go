@@ -30,7 +30,7 @@ type ConnstrOptions struct {
 // NewCmdConnstr returns `connstr upstash`. runF replaces the run function
 // in tests.
 func NewCmdConnstr(f *cmdutil.Factory, runF func(context.Context, *ConnstrOptions) error) *cobra.Command {
-	opts := &ConnstrOptions{IO: f.IOStreams, Upstash: func() (*upstash.Client, error) { return newClient(f) }}
+	opts := &ConnstrOptions{IO: f.IOStreams, Upstash: newClient(f)}
 	cmd := &cobra.Command{
 		Use:   "upstash <db-id|db-name>",
 		Short: "Print an Upstash Redis database's rediss:// URL or REST details",
@@ -53,10 +53,7 @@ symlink) instead of printing them; --env-name renames REDIS_URL.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.DBRef = args[0]
 			opts.JSON = f.Globals.JSON()
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return connstrRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd, opts, runF, connstrRun)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Format, "format", "", "Output format: redis, rest, env or json (default redis)")
@@ -77,11 +74,7 @@ func connstrRun(ctx context.Context, opts *ConnstrOptions) error {
 	if opts.ReadOnly && format == "redis" {
 		return clierr.Usagef("the Redis protocol has no read-only password; --read-only works with --format rest, env or json")
 	}
-	client, err := opts.Upstash()
-	if err != nil {
-		return err
-	}
-	d, err := client.FindDatabase(ctx, opts.DBRef)
+	_, d, err := findDatabase(ctx, opts.Upstash, opts.DBRef)
 	if err != nil {
 		return err
 	}

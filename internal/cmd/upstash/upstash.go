@@ -76,7 +76,7 @@ type CreateOptions struct {
 // NewCmdCreate returns `create upstash`. runF replaces the run function in
 // tests.
 func NewCmdCreate(f *cmdutil.Factory, runF func(context.Context, *CreateOptions) error) *cobra.Command {
-	opts := &CreateOptions{IO: f.IOStreams, Upstash: func() (*upstash.Client, error) { return newClient(f) }}
+	opts := &CreateOptions{IO: f.IOStreams, Upstash: newClient(f)}
 	cmd := &cobra.Command{
 		Use:   "upstash --name NAME --region R [--read-region R]...",
 		Short: "Create an Upstash Redis database",
@@ -101,10 +101,7 @@ rest_token, read_only_rest_token).`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.BudgetSet = cmd.Flags().Changed("budget")
 			opts.JSON = f.Globals.JSON()
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return createRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd, opts, runF, createRun)
 		},
 	}
 	fs := cmd.Flags()
@@ -229,7 +226,7 @@ type ListOptions struct {
 // NewCmdList returns `list upstash`. runF replaces the run function in
 // tests.
 func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *ListOptions) error) *cobra.Command {
-	opts := &ListOptions{IO: f.IOStreams, Upstash: func() (*upstash.Client, error) { return newClient(f) }}
+	opts := &ListOptions{IO: f.IOStreams, Upstash: newClient(f)}
 	return &cobra.Command{
 		Use:   "upstash",
 		Short: "List Upstash Redis databases",
@@ -240,28 +237,13 @@ Passwords and tokens are never shown in the table.`,
 		Args: cmdutil.ExactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.JSON = f.Globals.JSON()
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return listRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd, opts, runF, listRun)
 		},
 	}
 }
 
 func listRun(ctx context.Context, opts *ListOptions) error {
-	client, err := opts.Upstash()
-	if err != nil {
-		return err
-	}
-	dbs, err := client.ListDatabases(ctx)
-	if err != nil {
-		return err
-	}
-	out := make([]DatabaseJSON, len(dbs))
-	for i := range dbs {
-		out[i] = ToJSON(&dbs[i])
-	}
-	return output.Print(opts.IO, opts.JSON, out, table(dbs))
+	return cmdutil.List(ctx, opts.IO, opts.JSON, opts.Upstash, (*upstash.Client).ListDatabases, ToJSON, table)
 }
 
 // table is the list of databases, the same columns on a terminal and
@@ -293,7 +275,7 @@ type GetOptions struct {
 // NewCmdGet returns `get upstash <id|name>`. runF replaces the run
 // function in tests.
 func NewCmdGet(f *cmdutil.Factory, runF func(context.Context, *GetOptions) error) *cobra.Command {
-	opts := &GetOptions{IO: f.IOStreams, Upstash: func() (*upstash.Client, error) { return newClient(f) }}
+	opts := &GetOptions{IO: f.IOStreams, Upstash: newClient(f)}
 	return &cobra.Command{
 		Use:   "upstash <id|name>",
 		Short: "Show an Upstash Redis database",
@@ -305,20 +287,13 @@ database.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.DBRef = args[0]
 			opts.JSON = f.Globals.JSON()
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return getRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd, opts, runF, getRun)
 		},
 	}
 }
 
 func getRun(ctx context.Context, opts *GetOptions) error {
-	client, err := opts.Upstash()
-	if err != nil {
-		return err
-	}
-	d, err := client.FindDatabase(ctx, opts.DBRef)
+	_, d, err := findDatabase(ctx, opts.Upstash, opts.DBRef)
 	if err != nil {
 		return err
 	}
@@ -368,7 +343,7 @@ type DeleteOptions struct {
 // NewCmdDelete returns `delete upstash <id|name>`. runF replaces the run
 // function in tests.
 func NewCmdDelete(f *cmdutil.Factory, runF func(context.Context, *DeleteOptions) error) *cobra.Command {
-	opts := &DeleteOptions{IO: f.IOStreams, Upstash: func() (*upstash.Client, error) { return newClient(f) }, ConfirmDelete: f.ConfirmDelete}
+	opts := &DeleteOptions{IO: f.IOStreams, Upstash: newClient(f), ConfirmDelete: f.ConfirmDelete}
 	cmd := &cobra.Command{
 		Use:   "upstash <id|name>",
 		Short: "Delete an Upstash Redis database",
@@ -381,10 +356,7 @@ cachelink asks you to type the database's name first; scripts pass --yes
 		Args: cmdutil.ExactArgs(1, "a database id or name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.DBRef = args[0]
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return deleteRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd, opts, runF, deleteRun)
 		},
 	}
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "Delete without asking")
@@ -392,11 +364,7 @@ cachelink asks you to type the database's name first; scripts pass --yes
 }
 
 func deleteRun(ctx context.Context, opts *DeleteOptions) error {
-	client, err := opts.Upstash()
-	if err != nil {
-		return err
-	}
-	d, err := client.FindDatabase(ctx, opts.DBRef)
+	client, d, err := findDatabase(ctx, opts.Upstash, opts.DBRef)
 	if err != nil {
 		return err
 	}
@@ -405,8 +373,8 @@ func deleteRun(ctx context.Context, opts *DeleteOptions) error {
 		return err
 	}
 	ios := opts.IO
-	if err := client.DeleteDatabase(ctx, d.ID); err != nil && clierr.KindOf(err) != clierr.NotFound {
-		return err // (a retried DELETE whose first attempt went through finds nothing)
+	if err := cmdutil.Deleted(client.DeleteDatabase(ctx, d.ID)); err != nil {
+		return err
 	}
 	fmt.Fprintf(ios.ErrOut, "%s Deleted the Upstash database %s (%s)\n", ios.SuccessIcon(), cmdutil.OneLine(d.Name), d.ID)
 	return nil
@@ -424,7 +392,7 @@ type ResetPasswordOptions struct {
 // NewCmdResetPassword returns `reset-password <db>`. runF replaces the run
 // function in tests.
 func NewCmdResetPassword(f *cmdutil.Factory, runF func(context.Context, *ResetPasswordOptions) error) *cobra.Command {
-	opts := &ResetPasswordOptions{IO: f.IOStreams, Upstash: func() (*upstash.Client, error) { return newClient(f) }}
+	opts := &ResetPasswordOptions{IO: f.IOStreams, Upstash: newClient(f)}
 	return &cobra.Command{
 		Use:   "reset-password <db-id|db-name>",
 		Short: "Give an Upstash Redis database a new password and print its new URL",
@@ -436,20 +404,13 @@ details). Clients using the old password stop working at once.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.DBRef = args[0]
 			opts.JSON = f.Globals.JSON()
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return resetPasswordRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd, opts, runF, resetPasswordRun)
 		},
 	}
 }
 
 func resetPasswordRun(ctx context.Context, opts *ResetPasswordOptions) error {
-	client, err := opts.Upstash()
-	if err != nil {
-		return err
-	}
-	d, err := client.FindDatabase(ctx, opts.DBRef)
+	client, d, err := findDatabase(ctx, opts.Upstash, opts.DBRef)
 	if err != nil {
 		return err
 	}

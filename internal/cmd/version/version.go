@@ -29,10 +29,7 @@ func NewCmdVersion(f *cmdutil.Factory, runF func(context.Context, *VersionOption
 		Args:  cmdutil.ExactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.JSON = f.Globals.JSON()
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return versionRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd, opts, runF, versionRun)
 		},
 	}
 }

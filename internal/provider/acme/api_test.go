@@ -27,6 +27,11 @@ type Client struct {
 	HTTP    *http.Client
 }
 
+// NewClient is the client of the API at baseURL, sending through hc.
+func NewClient(baseURL string, hc *http.Client) *Client {
+	return &Client{BaseURL: baseURL, HTTP: hc}
+}
+
 // Create makes a widget.
 func (c *Client) Create(ctx context.Context, name string) (*Widget, error) {
 	var w Widget

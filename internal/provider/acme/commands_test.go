@@ -27,15 +27,7 @@ func Commands(f *cmdutil.Factory) cmdutil.ProviderCommands {
 // or the stored login refreshed as needed, put on each request by
 // account.Transport.
 func newClient(f *cmdutil.Factory) (*Client, error) {
-	cfg, err := f.Config()
-	if err != nil {
-		return nil, err
-	}
-	hc, err := f.AuthClient(Provider)
-	if err != nil {
-		return nil, err
-	}
-	return &Client{BaseURL: cfg.String(KeyAPIURL), HTTP: hc}, nil
+	return cmdutil.APIClient(f, Provider, KeyAPIURL, NewClient)()
 }
 
 func newCmdCreate(f *cmdutil.Factory) *cobra.Command {
