@@ -161,9 +161,10 @@ func demo(ctx context.Context, cachelinkPath string, stdout, stderr io.Writer) e
 	for _, e := range sb.Env(base, "") {
 		env = append(env, e.Name+"="+e.Value)
 	}
+	for _, e := range isolation(filepath.Join(tmp, "config")) {
+		env = append(env, e.Name+"="+e.Value)
+	}
 	env = append(env,
-		"CACHELINK_CONFIG_DIR="+filepath.Join(tmp, "config"),
-		"CACHELINK_TOKEN_STORE=file",
 		"BROWSER="+self+" demo browse",
 		"DATABASE_URL="+demoOrigin,
 		"NO_COLOR=1",

@@ -63,6 +63,7 @@ type serveOptions struct {
 	addr          string
 	autoApprove   bool
 	stateFile     string
+	configDir     string
 	printEnv      bool
 	envFile       string
 	apiKey        string
@@ -81,6 +82,12 @@ func newCmdServe(stdout, stderr io.Writer) *cobra.Command {
 		Long: `Serve PolyScale's and Upstash's OAuth servers and APIs on one loopback address.
 
 On start it prints, on stdout, the export lines that point cachelink at it.
+They include a configuration directory of the sandbox's own
+(CACHELINK_CONFIG_DIR) and the file credential store
+(CACHELINK_TOKEN_STORE=file), so that logins to the sandbox never touch the
+system keychain or replace a real login. The directory is --config-dir, else
+one next to the --state file, else a new temporary directory named on stderr.
+
 To load them into your shell while it keeps running:
 
   cachelink-sandbox serve --auto-approve --env-file sandbox.env &
@@ -99,6 +106,7 @@ or, with a fixed port, print them without serving:
 	f.StringVar(&o.addr, "addr", "127.0.0.1:0", "Loopback address to listen on (port 0 picks a free one)")
 	f.BoolVar(&o.autoApprove, "auto-approve", false, "Skip the consent pages and approve every authorization")
 	f.StringVar(&o.stateFile, "state", "", "Keep caches, databases and API keys in this JSON file across restarts")
+	f.StringVar(&o.configDir, "config-dir", "", "cachelink configuration directory to export (default: FILE-cachelink next to --state FILE, else a new temporary directory)")
 	f.BoolVar(&o.printEnv, "print-env", false, "Print the export lines for --addr (a fixed port) and exit")
 	f.StringVar(&o.envFile, "env-file", "", "Also write the export lines to this file once listening")
 	f.StringVar(&o.apiKey, "polyscale-api-key", "", "Accept this static PolyScale API key (CI mode) and export POLYSCALE_API_KEY")
@@ -166,15 +174,24 @@ func serve(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) error
 		if port == "0" {
 			return usageError{errors.New("--print-env needs a fixed port in --addr, such as 127.0.0.1:8085")}
 		}
-		_, err := io.WriteString(stdout, exportLines(sb.Env("http://"+o.addr, o.edgeHost)))
+		dir, err := o.cachelinkDir(stderr)
+		if err != nil {
+			return err
+		}
+		_, err = io.WriteString(stdout, exportLines(append(sb.Env("http://"+o.addr, o.edgeHost), isolation(dir)...)))
 		return err
 	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", o.addr, err)
 	}
+	dir, err := o.cachelinkDir(stderr)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	base := "http://" + ln.Addr().String()
-	exports := exportLines(sb.Env(base, o.edgeHost))
+	exports := exportLines(append(sb.Env(base, o.edgeHost), isolation(dir)...))
 	if _, err := io.WriteString(stdout, exports); err != nil {
 		ln.Close()
 		return err
@@ -202,6 +219,51 @@ func serveUntilDone(ctx context.Context, ln net.Listener, h http.Handler) error 
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdownCtx)
+}
+
+// isolation is the environment that keeps cachelink's logins to the
+// sandbox apart from real ones: a configuration directory of the sandbox's
+// own and the file credential store, never the system keychain, where a
+// sandbox login would replace the real login of the same provider and
+// profile. The demo runs cachelink with the same two variables.
+func isolation(dir string) []sandbox.EnvVar {
+	return []sandbox.EnvVar{
+		{Name: "CACHELINK_CONFIG_DIR", Value: dir},
+		{Name: "CACHELINK_TOKEN_STORE", Value: "file"},
+	}
+}
+
+// cachelinkDir returns the configuration directory cachelink uses against
+// this sandbox, as an absolute path, and makes sure it exists (0700):
+// --config-dir, else "<state without extension>-cachelink" next to the
+// --state file (logins then last as long as the state), else a new
+// temporary directory. It refuses cachelink's own default directory.
+func (o *serveOptions) cachelinkDir(stderr io.Writer) (string, error) {
+	dir := o.configDir
+	switch {
+	case dir != "":
+	case o.stateFile != "":
+		dir = strings.TrimSuffix(o.stateFile, filepath.Ext(o.stateFile)) + "-cachelink"
+	default:
+		tmp, err := os.MkdirTemp("", "cachelink-sandbox-")
+		if err != nil {
+			return "", fmt.Errorf("creating a configuration directory for cachelink: %w", err)
+		}
+		fmt.Fprintf(stderr, "cachelink-sandbox: cachelink's configuration and logins for this sandbox go to %s (file store; your keychain is not used)\n", tmp)
+		return tmp, nil
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	if base, err := os.UserConfigDir(); err == nil && filepath.Clean(abs) == filepath.Join(base, "cachelink") {
+		return "", usageError{fmt.Errorf("--config-dir %s is cachelink's own configuration directory; the sandbox needs one of its own", dir)}
+	}
+	if err := os.MkdirAll(abs, 0o700); err != nil {
+		return "", fmt.Errorf("creating cachelink's configuration directory for the sandbox: %w", err)
+	}
+	fmt.Fprintf(stderr, "cachelink-sandbox: cachelink's configuration and logins for this sandbox go to %s (file store; your keychain is not used)\n", abs)
+	return abs, nil
 }
 
 func exportLines(env []sandbox.EnvVar) string {

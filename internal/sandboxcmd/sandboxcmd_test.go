@@ -28,7 +28,8 @@ func TestServeRefusesNonLoopbackAddresses(t *testing.T) {
 func TestPrintEnvPointsCachelinkAtTheSandbox(t *testing.T) {
 	t.Parallel()
 	var out, errOut bytes.Buffer
-	code := Run(context.Background(), []string{"serve", "--addr", "127.0.0.1:8085", "--print-env", "--edge-host", "127.0.0.1:5433"}, &out, &errOut)
+	dir := filepath.Join(t.TempDir(), "sandbox config")
+	code := Run(context.Background(), []string{"serve", "--addr", "127.0.0.1:8085", "--print-env", "--edge-host", "127.0.0.1:5433", "--config-dir", dir}, &out, &errOut)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut.String())
 	}
@@ -44,6 +45,9 @@ func TestPrintEnvPointsCachelinkAtTheSandbox(t *testing.T) {
 		"export CACHELINK_UPSTASH_TOKEN_URL=http://127.0.0.1:8085/oauth/token\n",
 		"export CACHELINK_UPSTASH_CLIENT_ID=cachelink-sandbox\n",
 		"export CACHELINK_POLYSCALE_EDGE_HOST=127.0.0.1:5433\n",
+		// Isolated from the keychain and the real configuration.
+		"export CACHELINK_CONFIG_DIR='" + dir + "'\n",
+		"export CACHELINK_TOKEN_STORE=file\n",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("missing %q in:\n%s", want, out.String())
@@ -108,7 +112,9 @@ func TestServeServesUntilInterrupted(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errOut syncBuffer
 	done := make(chan int, 1)
-	go func() { done <- Run(ctx, []string{"serve", "--auto-approve", "--env-file", envFile}, &out, &errOut) }()
+	go func() {
+		done <- Run(ctx, []string{"serve", "--auto-approve", "--env-file", envFile, "--config-dir", t.TempDir()}, &out, &errOut)
+	}()
 
 	var base string
 	deadline := time.Now().Add(10 * time.Second)
@@ -189,7 +195,7 @@ func TestFaultFlagIsValidated(t *testing.T) {
 	}
 	out.Reset()
 	errOut.Reset()
-	code = Run(context.Background(), []string{"serve", "--addr", "127.0.0.1:8085", "--print-env", "--fault", `{"kind":"error","count":2,"status":503}`}, &out, &errOut)
+	code = Run(context.Background(), []string{"serve", "--addr", "127.0.0.1:8085", "--print-env", "--config-dir", t.TempDir(), "--fault", `{"kind":"error","count":2,"status":503}`}, &out, &errOut)
 	if code != 0 {
 		t.Fatalf("a valid fault was refused: exit %d, %s", code, errOut.String())
 	}

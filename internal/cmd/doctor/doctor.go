@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -70,7 +71,9 @@ type DoctorOptions struct {
 	// What doctor looks at besides the factory; tests replace them.
 	Listen   func(network, addr string) (net.Listener, error) // binds the callback ports (net.Listen)
 	Stat     func(string) (os.FileInfo, error)                // os.Stat
-	ReadFile func(string) ([]byte, error)                     // os.ReadFile
+	ReadFile func(string) ([]byte, error)                     // os.ReadFile (also /proc on Linux)
+	ReadDir  func(string) ([]os.DirEntry, error)              // os.ReadDir (/proc and /proc/PID/fd on Linux)
+	Readlink func(string) (string, error)                     // os.Readlink (/proc/PID/fd/N on Linux)
 	GOOS     string                                           // runtime.GOOS
 }
 
@@ -88,6 +91,8 @@ func NewCmdDoctor(f *cmdutil.Factory, runF func(context.Context, *DoctorOptions)
 		Listen:        net.Listen,
 		Stat:          os.Stat,
 		ReadFile:      os.ReadFile,
+		ReadDir:       os.ReadDir,
+		Readlink:      os.Readlink,
 		GOOS:          runtime.GOOS,
 	}
 	return &cobra.Command{
@@ -95,9 +100,12 @@ func NewCmdDoctor(f *cmdutil.Factory, runF func(context.Context, *DoctorOptions)
 		Short: "Check the keychain, callback port, browser and endpoints",
 		Long: `Check what connect and the other commands depend on, and say how to fix
 each problem: the configuration file, the credential store and how long the
-keychain took to answer, the login's callback port on 127.0.0.1 and [::1], how a
-browser would open (and whether this is an SSH session, WSL or a container), the
-credentials in the environment, and whether each provider endpoint answers.
+keychain took to answer (each keychain call is bounded by keyring_timeout), the
+login's callback port on 127.0.0.1 and [::1] (on Linux, naming the process that
+holds it), whether this build has each provider's OAuth client id (without it,
+connect --with-key or the environment variables log in), how a browser would
+open (and whether this is an SSH session, WSL or a container), the credentials
+in the environment, and whether each provider endpoint answers.
 
 Exits 1 when a check fails; warnings alone exit 0.`,
 		Args: cmdutil.ExactArgs(0, "no arguments"),
@@ -116,8 +124,9 @@ func doctorRun(ctx context.Context, opts *DoctorOptions) error {
 	var checks []Check
 	add := func(c ...Check) { checks = append(checks, c...) }
 	add(configCheck(cfg, opts.Getenv))
-	add(storeCheck(opts.Store))
-	add(portChecks(cfg, opts.Providers, opts.Listen)...)
+	add(storeCheck(cfg, opts.Store))
+	add(clientIDChecks(cfg, opts.Providers)...)
+	add(portChecks(cfg, opts)...)
 	add(browserChecks(opts)...)
 	add(envChecks(opts.Accounts, opts.Providers)...)
 	add(endpointChecks(ctx, opts.HTTPClient(), cfg)...)
@@ -165,8 +174,10 @@ func configCheck(cfg *config.Config, getenv func(string) string) Check {
 }
 
 // storeCheck reads a probe item from the keychain: ErrNotFound means it
-// answered.
-func storeCheck(newStore func() (*credentials.Store, error)) Check {
+// answered. The store bounds every keychain call by keyring_timeout, the
+// probe too, so a keychain that hangs (a hidden unlock prompt) costs doctor
+// that long and no more; the check reports how long it took.
+func storeCheck(cfg *config.Config, newStore func() (*credentials.Store, error)) Check {
 	c := Check{Name: "credential store"}
 	store, err := newStore()
 	if err != nil {
@@ -184,6 +195,9 @@ func storeCheck(newStore func() (*credentials.Store, error)) Check {
 	switch {
 	case err == nil:
 		c.Level, c.Detail = OK, "system keychain answered (mode "+store.Mode()+")"
+		if bound, err := cfg.Duration(config.KeyringTimeout); err == nil && bound > 0 {
+			c.Detail = fmt.Sprintf("system keychain answered (mode %s; each call is bounded by %s)", store.Mode(), bound)
+		}
 	case store.Mode() == credentials.ModeAuto:
 		c.Level, c.Detail = Warn, err.Error()
 		c.Fix = "Logins will be stored in " + store.FilePath() + " (0600) instead. " + keychainFix()
@@ -204,18 +218,45 @@ func keychainFix() string {
 	return "Check the system credential manager."
 }
 
-// portChecks binds the callback port of each redirect URL on both address
-// families, exactly as connect will (oauth.CheckRedirect).
-func portChecks(cfg *config.Config, providers []provider.Provider, listen func(network, addr string) (net.Listener, error)) []Check {
-	seen := map[string]bool{}
+// clientIDChecks says, for each provider, whether this build can log in
+// through the browser: that needs the provider's OAuth client id, which
+// release builds carry and source builds (go install) do not.
+func clientIDChecks(cfg *config.Config, providers []provider.Provider) []Check {
 	var checks []Check
 	for _, p := range providers {
+		login, err := p.Login(cfg, provider.LoginOptions{})
+		if err != nil || login.OAuth2 == nil {
+			continue
+		}
+		c := Check{Name: p.Name() + " client id"}
+		if id := login.OAuth2.ClientID; id != "" {
+			c.Level, c.Detail = OK, fmt.Sprintf("%q: `cachelink connect %s` can log in through the browser", id, p.Name())
+		} else {
+			c.Level = Warn
+			c.Detail = fmt.Sprintf("no client id: browser login unavailable in this build; `cachelink connect %s --with-key` or the env vars (%s) work",
+				p.Name(), strings.Join(p.EnvVars(), " and "))
+			c.Fix = fmt.Sprintf("Store an API key with `cachelink connect %s --with-key` (it reads the key from stdin), or set %s. "+
+				"Release builds carry the client id; set %s only for an OAuth app registered with %s.",
+				p.Name(), strings.Join(p.EnvVars(), " and "), config.EnvName(p.Name()+".client_id"), p.Title())
+		}
+		checks = append(checks, c)
+	}
+	return checks
+}
+
+// portChecks binds the callback port of each redirect URL on both address
+// families, exactly as connect will (oauth.CheckRedirect), and names what
+// holds a port that is taken where the OS tells it.
+func portChecks(cfg *config.Config, opts *DoctorOptions) []Check {
+	seen := map[string]bool{}
+	var checks []Check
+	for _, p := range opts.Providers {
 		key := p.Name() + ".redirect_url"
 		login, err := p.Login(cfg, provider.LoginOptions{})
 		if err != nil {
 			continue
 		}
-		results, err := oauth.CheckRedirect(login.OAuth2.RedirectURL, listen)
+		results, err := oauth.CheckRedirect(login.OAuth2.RedirectURL, opts.Listen)
 		if err != nil {
 			checks = append(checks, Check{Name: "callback port", Level: Fail, Detail: fmt.Sprintf("%s: %v", key, err),
 				Fix: "Set " + key + " to the redirect URI registered with the provider, such as http://localhost:3000/callback."})
@@ -233,7 +274,17 @@ func portChecks(cfg *config.Config, providers []provider.Provider, listen func(n
 			case r.Err != nil:
 				_, port, _ := net.SplitHostPort(r.Addr)
 				c.Level, c.Detail = Fail, fmt.Sprintf("cannot listen: %v", r.Err)
-				c.Fix = fmt.Sprintf("Stop the program that listens on port %s (lsof -i :%s), or connect with --port and a redirect URI registered for that port.", port, port)
+				c.Fix = fmt.Sprintf("Stop the program that listens on port %s (%s), or connect with --port and a redirect URI registered for that port.", port, portHolderHint(opts.GOOS, port))
+				h := portHolder(opts, r.Addr, r.Err)
+				if who := h.describe(strconv.Itoa(os.Getuid())); who != "" {
+					c.Detail = fmt.Sprintf("cannot listen, %s: %v", who, r.Err)
+				}
+				switch {
+				case len(h.Procs) > 0:
+					c.Fix = fmt.Sprintf("Stop %s, which listens on port %s, or connect with --port and a redirect URI registered for that port.", h.names(), port)
+				case len(h.UIDs) > 0:
+					c.Fix = fmt.Sprintf("Stop the program that listens on port %s (sudo %s), or connect with --port and a redirect URI registered for that port.", port, portHolderHint(opts.GOOS, port))
+				}
 			default:
 				c.Level, c.Detail = OK, "free"
 			}
@@ -241,6 +292,16 @@ func portChecks(cfg *config.Config, providers []provider.Provider, listen func(n
 		}
 	}
 	return checks
+}
+
+// portHolder finds who holds addr when listening failed because the
+// address is in use and the OS tells it (Linux's /proc); nothing otherwise.
+func portHolder(opts *DoctorOptions, addr string, err error) holders {
+	if opts.GOOS != "linux" || !errors.Is(err, oauth.ErrPortInUse) || opts.ReadFile == nil || opts.ReadDir == nil || opts.Readlink == nil {
+		return holders{}
+	}
+	fs := procFS{readFile: opts.ReadFile, readDir: opts.ReadDir, readlink: opts.Readlink, now: time.Now}
+	return findHolders(fs, addr, holderBudget)
 }
 
 func browserChecks(opts *DoctorOptions) []Check {

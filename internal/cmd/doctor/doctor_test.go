@@ -36,7 +36,7 @@ func TestDoctorOnAHealthyMachine(t *testing.T) {
 	e.ReleasePort() // doctor probes it
 	checks, r := doctor(t, e)
 	if r.Code != 0 {
-		t.Errorf("exit %d, want 0; stderr:\n%s", r.Code, r.Stderr)
+		t.Errorf("exit %d, want 0; stderr:\n%s\nstdout:\n%s", r.Code, r.Stderr, r.Stdout)
 	}
 	if c := checks["credential store"]; c.Level != "ok" || !strings.Contains(c.Detail, "keychain answered") {
 		t.Errorf("credential store = %+v", c)

@@ -69,8 +69,8 @@ func TestDoctorParsesIntoOptions(t *testing.T) {
 				t.Errorf("providers = %v, want the registered ones", names)
 			}
 			// The seams default to the real machine.
-			if got.Listen == nil || got.Stat == nil || got.ReadFile == nil || got.GOOS != runtime.GOOS {
-				t.Errorf("Listen, Stat, ReadFile or GOOS is not the machine's: GOOS %q", got.GOOS)
+			if got.Listen == nil || got.Stat == nil || got.ReadFile == nil || got.ReadDir == nil || got.Readlink == nil || got.GOOS != runtime.GOOS {
+				t.Errorf("Listen, Stat, ReadFile, ReadDir, Readlink or GOOS is not the machine's: GOOS %q", got.GOOS)
 			}
 		})
 	}
