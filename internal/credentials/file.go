@@ -1,6 +1,7 @@
 package credentials
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -37,12 +38,21 @@ const lockRetry = 20 * time.Millisecond
 // and returns the function that releases it. what names the operation for
 // the error message.
 func (s *Store) lock(ctx context.Context, name, what string) (func(), error) {
+	return s.lockWithin(ctx, name, lockWait, func(path string) error {
+		return fmt.Errorf("another cachelink process is %s and did not finish within %s (lock file %s); try again, "+
+			"or delete the lock file if no cachelink process is running", what, lockWait, path)
+	})
+}
+
+// lockWithin is lock with its own wait; busy makes the error returned
+// when another process still holds the lock after wait.
+func (s *Store) lockWithin(ctx context.Context, name string, wait time.Duration, busy func(path string) error) (func(), error) {
 	if err := s.ensureDir(); err != nil {
 		return nil, err
 	}
 	path := filepath.Join(s.dir, name)
 	fl := flock.New(path)
-	ctx, cancel := context.WithTimeout(ctx, lockWait)
+	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	ok, err := fl.TryLockContext(ctx, lockRetry)
 	if err != nil && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
@@ -52,8 +62,7 @@ func (s *Store) lock(ctx context.Context, name, what string) (func(), error) {
 		if ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return nil, ctx.Err()
 		}
-		return nil, fmt.Errorf("another cachelink process is %s and did not finish within %s (lock file %s); try again, "+
-			"or delete the lock file if no cachelink process is running", what, lockWait, path)
+		return nil, busy(path)
 	}
 	return func() { _ = fl.Unlock() }, nil
 }
@@ -90,13 +99,47 @@ func (s *Store) readFile() (map[string]json.RawMessage, error) {
 		return nil, fmt.Errorf("%w: %s is bigger than %d bytes", ErrCorrupt, path, maxFileSize)
 	}
 	m := map[string]json.RawMessage{}
-	if len(data) == 0 {
+	if len(bytes.TrimSpace(data)) == 0 {
 		return m, nil
 	}
-	if err := json.Unmarshal(data, &m); err != nil {
+	if !json.Valid(data) {
 		return nil, fmt.Errorf("%w: %s is not valid JSON; fix or remove it, then run `cachelink connect` again", ErrCorrupt, path)
 	}
+	// Valid JSON of another shape (null, [], "...", 42) is as unusable:
+	// json.Unmarshal would leave a nil map for null, and a write would
+	// panic on it.
+	if kind := jsonKind(data); kind != "an object" {
+		return nil, fmt.Errorf("%w: %s holds %s, not an object of logins; fix or remove it, then run `cachelink connect` again",
+			ErrCorrupt, path, kind)
+	}
+	if err := json.Unmarshal(data, &m); err != nil || m == nil {
+		return nil, fmt.Errorf("%w: %s is not an object of logins; fix or remove it, then run `cachelink connect` again", ErrCorrupt, path)
+	}
 	return m, nil
+}
+
+// jsonKind names the kind of the valid JSON value data ("an object",
+// "null", "an array", ...) for error messages, without quoting it: a
+// value in a credentials file could be a token.
+func jsonKind(data []byte) string {
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 {
+		return "nothing"
+	}
+	switch data[0] {
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case '"':
+		return "a string"
+	case 'n':
+		return "null"
+	case 't', 'f':
+		return "a boolean"
+	default:
+		return "a number"
+	}
 }
 
 func checkRegular(path string, info fs.FileInfo) error {

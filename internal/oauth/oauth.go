@@ -15,8 +15,9 @@
 // describes for users: bind 127.0.0.1 and [::1] before the browser opens,
 // PKCE S256 with a fresh verifier, a 32-byte state compared in constant
 // time and used once, 404 off the callback path, 400 for a wrong Host or
-// state (the wait goes on), a page with no code and no external resource,
-// and one code exchange that is never retried.
+// state (the wait goes on), a page with no code and no external resource
+// that answers the browser after the exchange with its outcome, and one
+// code exchange that is never retried.
 package oauth
 
 import (
@@ -90,11 +91,18 @@ type Config struct {
 	// Listen binds the loopback addresses. Default (nil): net.Listen. A
 	// test seam.
 	Listen func(network, addr string) (net.Listener, error)
+
+	// AnswerWithin bounds how long the browser's request to the callback
+	// waits for the code exchange, so that its page tells the outcome
+	// (connected, or what failed). An exchange still running then gets a
+	// neutral page that points at the terminal. Default (0): 5 seconds.
+	AnswerWithin time.Duration
 }
 
 const (
 	defaultTimeout  = 5 * time.Minute
 	exchangeTimeout = 30 * time.Second
+	answerWithin    = 5 * time.Second
 	shutdownTimeout = 2 * time.Second
 	stateBytes      = 32
 )
@@ -151,8 +159,12 @@ func (e *ProviderError) Is(target error) bool {
 // loopback addresses first (failing with *PortError before any browser
 // opens), prints the authorize URL on Stderr, opens the browser unless told
 // not to, and waits for one valid callback from the listener or the paste
-// path, whichever comes first. The code is exchanged exactly once. On
-// Ctrl-C (ctx cancelled) it returns ctx.Err() after closing the listeners.
+// path, whichever comes first. Without a browser and without PasteInput
+// it waits for the listener alone: whoever runs it (a wrapper, an editor
+// extension) opens the printed URL. The code is exchanged exactly once,
+// and the browser's request is answered after the exchange (within
+// AnswerWithin) with a page that says how it went. On Ctrl-C (ctx
+// cancelled) it returns ctx.Err() after closing the listeners.
 func Login(ctx context.Context, cfg Config) (*oauth2.Token, error) {
 	if cfg.OAuth2 == nil {
 		return nil, errors.New("oauth: Config.OAuth2 is required")
@@ -199,7 +211,12 @@ func Login(ctx context.Context, cfg Config) (*oauth2.Token, error) {
 			issuer = u.Scheme + "://" + u.Host
 		}
 	}
-	w := &waiter{state: state, path: redirect.path, provider: provider, issuer: issuer, result: make(chan outcome, 1)}
+	within := cfg.AnswerWithin
+	if within <= 0 {
+		within = answerWithin
+	}
+	w := &waiter{state: state, path: redirect.path, provider: provider, issuer: issuer, result: make(chan outcome, 1),
+		answerWithin: within, settled: make(chan struct{})}
 	srv := newServer(w, redirect.host)
 	var serving sync.WaitGroup
 	for _, l := range listeners {
@@ -218,6 +235,9 @@ func Login(ctx context.Context, cfg Config) (*oauth2.Token, error) {
 		closeAll(listeners) // Serve may not have started yet: the port must be free when Login returns
 		serving.Wait()
 	}()
+	// Runs before the shutdown above: a callback accepted while Login gave
+	// up (timeout, Ctrl-C) gets its page instead of waiting.
+	defer w.settle(errLoginEnded)
 
 	fmt.Fprintf(stderr, "Open this URL in your browser to connect %s:\n  %s\n", provider, authURL)
 
@@ -234,9 +254,19 @@ func Login(ctx context.Context, cfg Config) (*oauth2.Token, error) {
 		go readPastes(pasteCtx, cfg.PasteInput, w, stderr)
 	}
 
+	// Nobody to open the URL here and no terminal to paste into: the
+	// listener alone finishes the login, when whoever started cachelink
+	// opens the URL.
+	listenOnly := func() {
+		if cfg.PasteInput == nil {
+			fmt.Fprintf(stderr, "Waiting up to %s for the browser to come back to %s (Ctrl-C to stop).\n", timeout, redirect.example)
+		}
+	}
+
 	var browserFailed chan error
 	if cfg.NoBrowser || cfg.OpenBrowser == nil {
 		startPaste()
+		listenOnly()
 	} else {
 		browserFailed = make(chan error, 1)
 		go func() {
@@ -258,6 +288,7 @@ wait:
 			browserFailed = nil
 			fmt.Fprintf(stderr, "Could not open a browser (%v): open the URL above yourself.\n", err)
 			startPaste()
+			listenOnly()
 		case <-timer.C:
 			return nil, fmt.Errorf("%w: no answer from the browser within %s; run the command again (--timeout gives more time)", ErrTimeout, timeout)
 		case <-ctx.Done():
@@ -274,8 +305,11 @@ wait:
 	defer cancel()
 	tok, err := cfg.OAuth2.Exchange(ectx, got.code, oauth2.VerifierOption(verifier))
 	if err != nil {
-		return nil, fmt.Errorf("exchanging the authorization code: %w", err)
+		err = fmt.Errorf("exchanging the authorization code: %w", err)
+		w.settle(err)
+		return nil, err
 	}
+	w.settle(nil)
 	return tok, nil
 }
 
@@ -370,6 +404,26 @@ type waiter struct {
 	issuer   string
 	used     atomic.Bool // the state is single use
 	result   chan outcome
+
+	// The outcome of the code exchange, for the browser's page: final is
+	// set, then settled closed, once (settle).
+	answerWithin time.Duration
+	settled      chan struct{}
+	settleOnce   sync.Once
+	final        error
+}
+
+// errLoginEnded settles a login that returned before exchanging a code
+// (timeout, Ctrl-C, a callback that came too late).
+var errLoginEnded = errors.New("the login ended in the terminal before this answer could be used")
+
+// settle records the outcome of the login for the browser's page; only
+// the first call counts.
+func (w *waiter) settle(err error) {
+	w.settleOnce.Do(func() {
+		w.final = err
+		close(w.settled)
+	})
 }
 
 // verdict is what became of one callback.

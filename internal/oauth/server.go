@@ -1,12 +1,19 @@
 package oauth
 
 import (
+	"context"
 	_ "embed"
+	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/cachelink/cachelink/internal/safetext"
 )
 
 //go:embed page.html
@@ -68,12 +75,77 @@ func (h *callbackHandler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 			Message: strings.TrimRight(msg, ". ") + ". You can close this window and return to the terminal.",
 		})
 	case accepted:
-		writePage(rw, http.StatusOK, pageData{
-			Title:   "Connected",
-			Message: "Your " + h.w.provider + " account is connected. You can close this window.",
-			Close:   true,
-		})
+		h.answerAfterExchange(rw, r)
 	}
+}
+
+// answerAfterExchange waits (bounded) for the code exchange of the
+// accepted callback r, and answers with its outcome: the page never says
+// "connected" for a login that failed.
+func (h *callbackHandler) answerAfterExchange(rw http.ResponseWriter, r *http.Request) {
+	timer := time.NewTimer(h.w.answerWithin)
+	defer timer.Stop()
+	select {
+	case <-h.w.settled:
+	case <-timer.C:
+		writePage(rw, http.StatusOK, pageData{
+			Title: "Finishing in the terminal",
+			Message: "cachelink is still completing the " + h.w.provider + " login in the terminal where it runs; " +
+				"look there for the result. You can close this window.",
+		})
+		return
+	case <-r.Context().Done():
+		return
+	}
+	if err := h.w.final; err != nil {
+		writePage(rw, http.StatusOK, pageData{
+			Title:   h.w.provider + " did not connect",
+			Message: failureText(h.w.provider, err, r.URL.Query().Get("code")) + " Return to the terminal for what to do next; you can close this window.",
+		})
+		return
+	}
+	writePage(rw, http.StatusOK, pageData{
+		Title:   "Connected",
+		Message: "Your " + h.w.provider + " account is connected. You can close this window.",
+		Close:   true,
+	})
+}
+
+// failureText says, for the browser's page, why the login failed after
+// its callback was accepted. It quotes no response body and never the
+// code (should a provider echo it in its error description); the page's
+// template escapes it.
+func failureText(provider string, err error, code string) string {
+	var re *oauth2.RetrieveError
+	var msg string
+	switch {
+	case errors.Is(err, errLoginEnded):
+		msg = "The login ended in the terminal (it timed out or was stopped) before this answer arrived."
+	case errors.Is(err, context.Canceled):
+		msg = "The login was cancelled in the terminal."
+	case errors.As(err, &re):
+		msg = provider + " refused the authorization code"
+		switch {
+		case re.ErrorCode != "":
+			detail := safetext.Strip(re.ErrorCode, 64)
+			if d := safetext.Strip(re.ErrorDescription, 300); d != "" {
+				detail += ": " + d
+			}
+			msg += " (" + detail + ")."
+		case re.Response != nil:
+			msg += fmt.Sprintf(" (HTTP %d).", re.Response.StatusCode)
+		default:
+			msg += "."
+		}
+	case errors.Is(err, context.DeadlineExceeded):
+		msg = provider + " did not answer the code exchange in time."
+	default:
+		msg = "The authorization code could not be exchanged with " + provider + "."
+	}
+	if code != "" {
+		msg = strings.ReplaceAll(msg, code, "[code]")
+	}
+	return msg
 }
 
 func securityHeaders(h http.Header) {
