@@ -30,6 +30,11 @@ type Resolver struct {
 	Store  func() (*credentials.Store, error)
 	// HTTPClient sends what must never be resent (refresh grants, minting).
 	HTTPClient func() *http.Client
+	// Providers lists every registered provider, so that a --profile that
+	// holds no login of any of them is told apart from one provider not
+	// being connected (exit 3, not 4); nil: only the provider at hand is
+	// looked at.
+	Providers func() []provider.Provider
 }
 
 // Session is p's login for profile.
@@ -38,13 +43,49 @@ func (r *Resolver) Session(p provider.Provider, profile string) (*provider.Sessi
 	if err != nil {
 		return nil, err
 	}
-	return &provider.Session{Provider: p, Profile: profile, Config: cfg, Store: r.Store, HTTP: r.HTTPClient()}, nil
+	s := &provider.Session{Provider: p, Profile: profile, Config: cfg, Store: r.Store, HTTP: r.HTTPClient()}
+	if r.Providers != nil {
+		s.Providers = r.Providers()
+	}
+	return s, nil
 }
 
 // Env returns p's credential from the environment, or nil when none is
-// set.
+// set. A value that cannot be sent in an HTTP header even without the
+// whitespace around it (a line break or another control character inside
+// it) is a usage error naming its variable: it is never sent, so never
+// retried as a network failure.
 func (r *Resolver) Env(p provider.Provider) (*provider.Credential, error) {
-	return p.EnvCredential(r.Getenv)
+	c, err := p.EnvCredential(r.Getenv)
+	if c == nil || err != nil {
+		return c, err
+	}
+	for _, name := range c.EnvVars {
+		if provider.CheckSecret(strings.TrimSpace(r.Getenv(name))) != nil {
+			return nil, unsendable(name)
+		}
+	}
+	if sendable(c) != nil {
+		return nil, unsendable(strings.Join(c.EnvVars, " or "))
+	}
+	return c, nil
+}
+
+// sendable refuses a credential whose parts cannot be put on a request:
+// Go's HTTP client would fail to send it, and the retries below would
+// report that as a network failure.
+func sendable(c *provider.Credential) error {
+	if err := provider.CheckSecret(c.Secret); err != nil {
+		return err
+	}
+	return provider.CheckSecret(c.Account)
+}
+
+// unsendable is the usage error for an environment credential that cannot
+// be sent; it names the variable, never the value.
+func unsendable(name string) error {
+	return clierr.Usagef("%s holds a control character (such as a line break inside the value), which no HTTP header can carry", name).
+		WithHint("Set " + name + " to the credential alone, on one line.")
 }
 
 // Stored returns the stored credential as it is, without refreshing

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 
+	"github.com/cachelink/cachelink/internal/clierr"
 	"github.com/cachelink/cachelink/internal/httpx"
 	"github.com/cachelink/cachelink/internal/provider"
 )
@@ -38,6 +40,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, t.fail(req, err)
 	}
+	if err := t.check(c); err != nil {
+		return nil, t.fail(req, err)
+	}
 	resp, err := t.send(req, c, false)
 	if err != nil || resp.StatusCode != http.StatusUnauthorized {
 		return resp, err
@@ -53,6 +58,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if c, err = t.Provider.Recover(ctx, s, c); err != nil {
 		return nil, t.fail(req, err)
 	}
+	if err := t.check(c); err != nil {
+		return nil, t.fail(req, err)
+	}
 	if req.Body != nil && req.GetBody == nil {
 		return nil, t.fail(req, errors.New("the request cannot be sent again with the new credential"))
 	}
@@ -63,6 +71,24 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	drain(resp)
 	t.Provider.Refused(ctx, s, c)
 	return nil, t.fail(req, Rejected(t.Provider, c))
+}
+
+// LoginProfile is the profile whose login the transport sends: API
+// clients built on it name it in their hints (`cachelink connect ...
+// --profile work`).
+func (t *Transport) LoginProfile() string { return t.Profile }
+
+// check refuses, before anything is sent, a credential that cannot be put
+// on a request (see Resolver.Env for the environment's).
+func (t *Transport) check(c *provider.Credential) error {
+	if sendable(c) == nil {
+		return nil
+	}
+	if c.FromEnv() {
+		return unsendable(strings.Join(c.EnvVars, " or "))
+	}
+	return clierr.Errorf("the stored %s login of profile %s holds a credential with a control character, which cannot be sent",
+		t.Provider.Title(), t.Profile).WithHint("Run `" + provider.ConnectCommand(t.Provider, t.Profile) + "` to store it again.")
 }
 
 // send authorizes a copy of req with c (a RoundTripper must not change the

@@ -51,6 +51,10 @@ func Run(ctx context.Context, ios *iostreams.IOStreams, args []string) int {
 // RunWith is Run with a hook that adjusts the factory before the tree is
 // built: tests put a fake keychain or browser there.
 func RunWith(ctx context.Context, ios *iostreams.IOStreams, args []string, configure func(*cmdutil.Factory)) int {
+	// Reads of stdin by code without a context of its own (a delete
+	// confirmation) end with the run: Ctrl-C and SIGTERM are exit 130
+	// even while cachelink waits for input.
+	ios.SetContext(ctx)
 	var rootCmd *cobra.Command
 	f := factory.New(ios, func() *pflag.FlagSet { return rootCmd.PersistentFlags() }, registry.Providers())
 	if configure != nil {

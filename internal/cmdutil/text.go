@@ -1,6 +1,7 @@
 package cmdutil
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -23,19 +24,42 @@ func OneLine(s string) string { return safetext.Line(s, 0) }
 // left unread), for confirmations, and trims the spaces around it. It
 // reads with oauth.ReadLine, byte by byte, so nothing after the line is
 // consumed. An input that ends reads as an empty answer.
-func ReadAnswer(in io.Reader) (string, error) {
-	line, err := oauth.ReadLine(in, 1024)
-	if err != nil && err != io.EOF && !errors.Is(err, oauth.ErrLineTooLong) {
+//
+// It returns ctx's error as soon as ctx is done (Ctrl-C, SIGTERM: exit
+// 130), without waiting for the line; the read stays blocked in the
+// background, and what it reads then is dropped.
+func ReadAnswer(ctx context.Context, in io.Reader) (string, error) {
+	if err := ctx.Err(); err != nil {
 		return "", err
 	}
-	return strings.TrimSpace(line), nil
+	type result struct {
+		line string
+		err  error
+	}
+	done := make(chan result, 1) // buffered: a read that ends after ctx must not block
+	go func() {
+		line, err := oauth.ReadLine(in, 1024)
+		done <- result{line, err}
+	}()
+	var res result
+	select {
+	case res = <-done:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+	if res.err != nil && res.err != io.EOF && !errors.Is(res.err, oauth.ErrLineTooLong) {
+		return "", res.err
+	}
+	return strings.TrimSpace(res.line), nil
 }
 
 // ConfirmDelete asks, on a terminal, to type name before something is
 // deleted; what names it for people ("the PolyScale cache shop (id)") and
 // warning says what breaks. With yes it asks nothing. Without a terminal,
 // or with --no-input, it refuses (exit 2) and points at --yes, so a script
-// never deletes by accident.
+// never deletes by accident. The prompt ends at Ctrl-C or SIGTERM (the
+// run's context, see iostreams.IOStreams.Context): exit 130, nothing
+// deleted.
 func (f *Factory) ConfirmDelete(yes bool, what, name, warning string) error {
 	if yes {
 		return nil
@@ -49,7 +73,7 @@ func (f *Factory) ConfirmDelete(yes bool, what, name, warning string) error {
 		return clierr.Usagef("deleting %s needs confirmation", what).WithHint("Pass --yes to delete without a prompt.")
 	}
 	fmt.Fprintf(ios.ErrOut, "Delete %s? %s\nType its name to confirm: ", what, warning)
-	answer, err := ReadAnswer(ios.In)
+	answer, err := ReadAnswer(ios.Context(), ios.In)
 	if err != nil {
 		return err
 	}

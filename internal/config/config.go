@@ -6,8 +6,10 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"net/url"
@@ -171,17 +173,70 @@ func Load(opts Options) (*Config, error) {
 		return nil, &Error{Err: fmt.Errorf("cannot read config file: %w", err)}
 	case info.IsDir():
 		return nil, &Error{Usage: explicit, Err: fmt.Errorf("config file %s is a directory", path)}
+	case !info.Mode().IsRegular():
+		// A FIFO would block the run until someone writes to it, a
+		// device would be read forever: neither is a config file.
+		return nil, &Error{Usage: explicit, Err: fmt.Errorf("config file %s is not a regular file (%s); point --config or %s_CONFIG_DIR at a regular file",
+			path, fileKind(info.Mode()), EnvPrefix)}
 	}
 	if err := checkPermissions(path, info.Mode()); err != nil {
 		return nil, &Error{Err: err}
 	}
+	data, err := readRegular(path)
+	if err != nil {
+		return nil, &Error{Usage: explicit, Err: err}
+	}
 	v.SetConfigFile(path)
 	v.SetConfigType("yaml")
-	if err := v.ReadInConfig(); err != nil {
+	if err := v.ReadConfig(bytes.NewReader(data)); err != nil {
 		return nil, &Error{Err: fmt.Errorf("config file %s is not valid YAML: %w", path, err)}
 	}
 	c.file = path
 	return c, c.checkEndpoints()
+}
+
+// maxFileSize bounds what is read of a config file.
+const maxFileSize = 1 << 20
+
+// readRegular reads the config file at path, checking again on the open
+// file that it is a regular file (it may have been replaced since it was
+// looked at), and at most maxFileSize bytes of it.
+func readRegular(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read config file: %w", err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("cannot read config file: %w", err)
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("config file %s is not a regular file (%s)", path, fileKind(info.Mode()))
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("cannot read config file %s: %w", path, err)
+	}
+	if len(data) > maxFileSize {
+		return nil, fmt.Errorf("config file %s is bigger than %d bytes", path, maxFileSize)
+	}
+	return data, nil
+}
+
+// fileKind names the type of a file that is not a regular file.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	}
+	return "a special file"
 }
 
 // checkEndpoints refuses an endpoint that would carry tokens, secrets or
@@ -243,6 +298,19 @@ func (c *Config) Duration(key string) (time.Duration, error) {
 		return 0, &Error{Usage: true, Err: fmt.Errorf("%s (%s) is %q: want a positive duration such as 3s or 500ms", key, EnvName(key), raw)}
 	}
 	return d, nil
+}
+
+// Explicit reports whether key was set by the user: a flag given on the
+// command line, its environment variable, or the config file. A key at its
+// default is not (`--profile typo` is explicit; no --profile is not).
+func (c *Config) Explicit(key string) bool {
+	if f := c.flags[key]; f != nil && f.Changed {
+		return true
+	}
+	if _, ok := c.env[key]; ok {
+		return true
+	}
+	return c.file != "" && c.v.InConfig(key)
 }
 
 // Bool returns the value of key.

@@ -174,3 +174,42 @@ func TestEndpointsMustBeHTTPSExceptOnLoopback(t *testing.T) {
 		}
 	}
 }
+
+func TestExplicitTellsASetKeyFromItsDefault(t *testing.T) {
+	t.Parallel()
+	dir, env := isolate(t)
+	load := func(args ...string) *config.Config {
+		t.Helper()
+		flags := pflag.NewFlagSet("t", pflag.ContinueOnError)
+		flags.String("profile", "default", "")
+		if err := flags.Parse(args); err != nil {
+			t.Fatal(err)
+		}
+		c, err := config.Load(config.Options{Flags: flags, Settings: settings, Getenv: env.get})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	if load().Explicit(config.Profile) {
+		t.Error("the default profile counts as explicit")
+	}
+	if c := load("--profile", "work"); !c.Explicit(config.Profile) || c.String(config.Profile) != "work" {
+		t.Error("--profile work is not explicit")
+	}
+	if !load("--profile", "default").Explicit(config.Profile) {
+		t.Error("--profile default given on the command line is not explicit")
+	}
+	env["CACHELINK_PROFILE"] = "fromenv"
+	if !load().Explicit(config.Profile) {
+		t.Error("CACHELINK_PROFILE is not explicit")
+	}
+	delete(env, "CACHELINK_PROFILE")
+	writeFile(t, filepath.Join(dir, "config.yaml"), "profile: fromfile\n", 0o600)
+	if !load().Explicit(config.Profile) {
+		t.Error("a profile set in the config file is not explicit")
+	}
+	if load().Explicit(config.NoInput) {
+		t.Error("no_input is set nowhere, yet explicit")
+	}
+}

@@ -8,6 +8,7 @@ package iostreams
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -29,6 +30,7 @@ type IOStreams struct {
 	stderrTTY bool
 	color     bool
 	getenv    func(string) string // reads NO_COLOR and TERM; nil means os.Getenv
+	ctx       context.Context     // the run's, for reads without a context of their own; nil: Background
 }
 
 // System returns the process's standard streams.
@@ -127,32 +129,96 @@ func (s *IOStreams) Warnf(format string, args ...any) {
 	fmt.Fprintf(s.ErrOut, "%s %s\n", s.WarningPrefix(), fmt.Sprintf(format, args...))
 }
 
+// SetContext gives the streams the context of the run (internal/app sets
+// it): reads that are not handed a context of their own end when it is
+// done (Ctrl-C, SIGTERM). See Context.
+func (s *IOStreams) SetContext(ctx context.Context) { s.ctx = ctx }
+
+// Context is the context of the run, for reads of stdin by code that has
+// no context of its own; context.Background() when none was set.
+func (s *IOStreams) Context() context.Context {
+	if s.ctx == nil {
+		return context.Background()
+	}
+	return s.ctx
+}
+
 // ErrLineTooLong is returned by ReadLine when the line exceeds the limit.
 var ErrLineTooLong = errors.New("the line is too long")
 
 // ReadLine reads one line from In, at most limit bytes, without the line
 // ending. When In is a terminal it prints prompt on stderr and reads without
 // echo, because what is read here is usually a secret.
-func (s *IOStreams) ReadLine(prompt string, limit int) (string, error) {
-	if s.stdinTTY && s.inFd >= 0 {
-		fmt.Fprint(s.ErrOut, prompt)
-		b, err := term.ReadPassword(s.inFd)
-		fmt.Fprintln(s.ErrOut)
-		if err != nil {
-			return "", err
-		}
-		if len(b) > limit {
-			return "", ErrLineTooLong
-		}
-		return string(b), nil
-	}
-	r := bufio.NewReaderSize(io.LimitReader(s.In, int64(limit)+1), 4096)
-	line, err := r.ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
+//
+// It returns ctx's error as soon as ctx is done (Ctrl-C, SIGTERM), with
+// the terminal's echo restored, without waiting for the line: the read
+// itself stays blocked in the background, which is fine for a process
+// about to exit.
+func (s *IOStreams) ReadLine(ctx context.Context, prompt string, limit int) (string, error) {
+	if err := ctx.Err(); err != nil {
 		return "", err
 	}
-	if len(line) > limit {
+	if s.stdinTTY && s.inFd >= 0 {
+		return s.readHidden(ctx, prompt, limit)
+	}
+	type result struct {
+		line string
+		err  error
+	}
+	done := make(chan result, 1) // buffered: a read that ends after ctx must not block
+	go func() {
+		r := bufio.NewReaderSize(io.LimitReader(s.In, int64(limit)+1), 4096)
+		line, err := r.ReadString('\n')
+		done <- result{line, err}
+	}()
+	var res result
+	select {
+	case res = <-done:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+	if res.err != nil && !errors.Is(res.err, io.EOF) {
+		return "", res.err
+	}
+	if len(res.line) > limit {
 		return "", ErrLineTooLong
 	}
-	return strings.TrimRight(line, "\r\n"), nil
+	return strings.TrimRight(res.line, "\r\n"), nil
+}
+
+// readHidden is ReadLine on a terminal: the prompt, then a line read
+// without echo. term.ReadPassword cannot be cancelled, so it runs in the
+// background; when ctx is done first, the terminal state saved before is
+// restored here (echo back on), since ReadPassword only restores it once
+// its read returns.
+func (s *IOStreams) readHidden(ctx context.Context, prompt string, limit int) (string, error) {
+	saved, err := term.GetState(s.inFd)
+	if err != nil {
+		return "", err
+	}
+	fmt.Fprint(s.ErrOut, prompt)
+	type result struct {
+		b   []byte
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		b, err := term.ReadPassword(s.inFd)
+		done <- result{b, err}
+	}()
+	select {
+	case res := <-done:
+		fmt.Fprintln(s.ErrOut)
+		if res.err != nil {
+			return "", res.err
+		}
+		if len(res.b) > limit {
+			return "", ErrLineTooLong
+		}
+		return string(res.b), nil
+	case <-ctx.Done():
+		_ = term.Restore(s.inFd, saved)
+		fmt.Fprintln(s.ErrOut)
+		return "", ctx.Err()
+	}
 }

@@ -1,8 +1,12 @@
 package iostreams
 
 import (
+	"context"
+	"errors"
+	"io"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestColourFollowsTerminalAndNoColor(t *testing.T) {
@@ -58,7 +62,7 @@ func TestReadLineFromPipe(t *testing.T) {
 	t.Parallel()
 	s, in, _, _ := Test()
 	in.WriteString("postgres://u:p@h/db\r\nsecond line\n")
-	got, err := s.ReadLine("ignored: ", 1024)
+	got, err := s.ReadLine(context.Background(), "ignored: ", 1024)
 	if err != nil || got != "postgres://u:p@h/db" {
 		t.Fatalf("ReadLine = %q, %v; want the first line without its ending", got, err)
 	}
@@ -68,12 +72,53 @@ func TestReadLineWithoutNewlineAndLimit(t *testing.T) {
 	t.Parallel()
 	s, in, _, _ := Test()
 	in.WriteString("abc")
-	if got, err := s.ReadLine("", 3); err != nil || got != "abc" {
+	if got, err := s.ReadLine(context.Background(), "", 3); err != nil || got != "abc" {
 		t.Fatalf("ReadLine = %q, %v", got, err)
 	}
 	s, in, _, _ = Test()
 	in.WriteString("abcd\n")
-	if _, err := s.ReadLine("", 3); err != ErrLineTooLong {
+	if _, err := s.ReadLine(context.Background(), "", 3); err != ErrLineTooLong {
 		t.Fatalf("over the limit: err = %v, want ErrLineTooLong", err)
+	}
+}
+
+func TestReadLineEndsWhenTheContextIsDone(t *testing.T) {
+	t.Parallel()
+	s, _, _, _ := Test()
+	pr, pw := io.Pipe() // a pipe nobody writes to, as with `sleep 30 | cachelink ...`
+	defer pw.Close()
+	s.In = pr
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.ReadLine(ctx, "", 1024)
+		done <- err
+	}()
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("ReadLine = %v, want context.Canceled", err)
+		}
+	case <-time.After(time.Second):
+		t.Fatal("ReadLine kept waiting for input after its context was cancelled")
+	}
+	if _, err := s.ReadLine(ctx, "", 1024); !errors.Is(err, context.Canceled) {
+		t.Errorf("ReadLine with a done context = %v, want context.Canceled at once", err)
+	}
+}
+
+func TestContextDefaultsToBackground(t *testing.T) {
+	t.Parallel()
+	s, _, _, _ := Test()
+	if s.Context() == nil || s.Context().Err() != nil {
+		t.Fatal("Context() without SetContext should be a live background context")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s.SetContext(ctx)
+	cancel()
+	if s.Context().Err() == nil {
+		t.Fatal("Context() is not the context SetContext gave")
 	}
 }

@@ -46,11 +46,16 @@ type NewCache struct {
 type Client struct {
 	BaseURL string
 	HTTP    *http.Client
+	// Profile is the --profile whose login HTTP sends, named in the hints
+	// of errors ("" or "default": none).
+	Profile string
 }
 
-// NewClient is the client of the API at baseURL, sending through hc.
+// NewClient is the client of the API at baseURL, sending through hc. The
+// profile its hints name is that of hc's transport when it tells one
+// (account.Transport does).
 func NewClient(baseURL string, hc *http.Client) *Client {
-	return &Client{BaseURL: baseURL, HTTP: hc}
+	return &Client{BaseURL: baseURL, HTTP: hc, Profile: provider.TransportProfile(hc)}
 }
 
 // APIError is an answer that is not a success, in PolyScale's format
@@ -75,15 +80,18 @@ var ErrAmbiguous = httpx.ErrAmbiguous
 
 func (c *Client) do(ctx context.Context, method, path string, body any, out any) error {
 	u := strings.TrimRight(c.BaseURL, "/") + path
-	return httpx.Exchange(ctx, c.HTTP, "PolyScale", method, u, body, out, apiError)
+	return httpx.Exchange(ctx, c.HTTP, "PolyScale", method, u, body, out, func(method string, status int, body []byte) error {
+		return apiError(method, status, body, c.Profile)
+	})
 }
 
 // scopeInMessage finds a scope named in a 403's message; compiled on first
 // use, not at every start.
 var scopeInMessage = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(caches|cacheRules):(read|write)`) })
 
-// apiError maps PolyScale's errors to the exit codes.
-func apiError(method string, status int, body []byte) error {
+// apiError maps PolyScale's errors to the exit codes; its hints name
+// profile.
+func apiError(method string, status int, body []byte, profile string) error {
 	var e struct {
 		StatusCode int    `json:"statusCode"`
 		Code       string `json:"code"`
@@ -97,11 +105,12 @@ func apiError(method string, status int, body []byte) error {
 	}
 	switch {
 	case status == http.StatusUnauthorized:
-		return clierr.Wrap(clierr.Auth, ae).WithHint("Run `cachelink connect polyscale`, or check " + EnvAPIKey + ".")
+		return clierr.Wrap(clierr.Auth, ae).WithHint("Run `" + provider.ConnectCommand(Provider, profile) + "`, or check " + EnvAPIKey + ".")
 	case status == http.StatusForbidden:
 		hint := "The credential lacks a permission this needs."
 		if s := scopeInMessage().FindString(ae.Message); s != "" {
-			hint = fmt.Sprintf("The login lacks the scope %s: run `cachelink connect polyscale --scopes %s`, or use an API key that has it.", s, strings.Join(Scopes, ","))
+			hint = fmt.Sprintf("The login lacks the scope %s: run `%s --scopes %s`, or use an API key that has it.",
+				s, provider.ConnectCommand(Provider, profile), strings.Join(Scopes, ","))
 		}
 		return clierr.Wrap(clierr.Auth, ae).WithHint(hint)
 	case status == http.StatusNotFound:

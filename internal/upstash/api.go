@@ -119,33 +119,47 @@ func RESTURL(d *Database) string {
 type Client struct {
 	BaseURL string
 	HTTP    *http.Client
+	// Profile is the --profile whose login HTTP sends, named in the hints
+	// of errors ("" or "default": none).
+	Profile string
 }
 
-// NewClient is the client of the API at baseURL, sending through hc.
+// NewClient is the client of the API at baseURL, sending through hc. The
+// profile its hints name is that of hc's transport when it tells one
+// (account.Transport does).
 func NewClient(baseURL string, hc *http.Client) *Client {
-	return &Client{BaseURL: baseURL, HTTP: hc}
+	return &Client{BaseURL: baseURL, HTTP: hc, Profile: provider.TransportProfile(hc)}
 }
 
 // ErrAmbiguous is wrapped when a create may or may not have happened
 // (httpx.ErrAmbiguous, shared by both providers).
 var ErrAmbiguous = httpx.ErrAmbiguous
 
-// AccountHint explains the one account limitation users hit on a 401/403.
+// AccountHint explains the one account limitation users hit on a 401/403,
+// for the default profile; ProfileAccountHint is the one for any profile.
 const AccountHint = "Accounts created through Vercel or Fly.io cannot use Upstash's Developer API. " +
 	"Otherwise run `cachelink connect upstash`, or check UPSTASH_EMAIL and UPSTASH_API_KEY."
 
+// ProfileAccountHint is AccountHint naming profile in the connect command.
+func ProfileAccountHint(profile string) string {
+	return "Accounts created through Vercel or Fly.io cannot use Upstash's Developer API. " +
+		"Otherwise run `" + provider.ConnectCommand(Provider, profile) + "`, or check UPSTASH_EMAIL and UPSTASH_API_KEY."
+}
+
 func (c *Client) do(ctx context.Context, method, path string, body any, out any) error {
 	u := strings.TrimRight(c.BaseURL, "/") + path
-	return httpx.Exchange(ctx, c.HTTP, "Upstash", method, u, body, out, apiError)
+	return httpx.Exchange(ctx, c.HTTP, "Upstash", method, u, body, out, func(method string, status int, body []byte) error {
+		return apiError(method, status, body, c.Profile)
+	})
 }
 
 // apiError maps Upstash's answers, which have no fixed schema, to exit
-// codes.
-func apiError(method string, status int, body []byte) error {
+// codes; its hints name profile.
+func apiError(method string, status int, body []byte, profile string) error {
 	ae := &APIError{Status: status, Message: ErrorMessage(body)}
 	switch {
 	case status == http.StatusUnauthorized, status == http.StatusForbidden:
-		return clierr.Wrap(clierr.Auth, ae).WithHint(AccountHint)
+		return clierr.Wrap(clierr.Auth, ae).WithHint(ProfileAccountHint(profile))
 	case status == http.StatusNotFound:
 		return clierr.Wrap(clierr.NotFound, ae)
 	case status == http.StatusBadRequest:

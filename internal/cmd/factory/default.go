@@ -57,6 +57,7 @@ func New(ios *iostreams.IOStreams, globalFlags func() *pflag.FlagSet, registry [
 		Config:     func() (*config.Config, error) { return f.Config() },
 		Store:      func() (*credentials.Store, error) { return f.Store() },
 		HTTPClient: func() *http.Client { return f.HTTPClient() },
+		Providers:  f.Providers,
 	}
 	return f
 }

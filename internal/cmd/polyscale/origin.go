@@ -1,6 +1,7 @@
 package polyscale
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -70,8 +71,12 @@ func (o *OriginFlags) raw(ios *iostreams.IOStreams, noInput bool, getenv func(st
 			return "", false, clierr.Usagef("--origin - reads standard input, which is a terminal, and --no-input forbids prompting").
 				WithHint("Pipe the connection string in, or use --origin-env NAME.")
 		}
-		line, err := ios.ReadLine("Origin connection string (input hidden): ", maxOriginLen)
+		// Ends at Ctrl-C or SIGTERM (exit 130), also while a pipe that
+		// never writes (`sleep 30 | cachelink ...`) holds stdin.
+		line, err := ios.ReadLine(ios.Context(), "Origin connection string (input hidden): ", maxOriginLen)
 		switch {
+		case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+			return "", false, err
 		case errors.Is(err, iostreams.ErrLineTooLong):
 			return "", false, clierr.Usagef("the origin on standard input is longer than %d bytes", maxOriginLen)
 		case err != nil:
