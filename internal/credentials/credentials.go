@@ -23,6 +23,7 @@
 package credentials
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -45,6 +46,7 @@ type Record struct {
 	RefreshToken string    `json:"rt,omitempty"`
 	Expiry       time.Time `json:"e,omitzero"` // zero: the access token does not expire
 	Scopes       []string  `json:"s,omitempty"`
+	APIKey       bool      `json:"ak,omitempty"` // stored by `connect --with-key`: an API key, no OAuth tokens, never refreshed
 	// Extra is what a provider keeps beyond the OAuth tokens (Upstash: its
 	// Developer API key and the key's name). Its keys and values are the
 	// provider's; this package only stores them.
@@ -99,7 +101,7 @@ func (r *Record) UnmarshalJSON(data []byte) error {
 }
 
 // knownFields are the JSON names of Record's own fields.
-var knownFields = map[string]bool{"p": true, "pr": true, "a": true, "at": true, "rt": true, "e": true, "s": true, "x": true, "u": true}
+var knownFields = map[string]bool{"p": true, "pr": true, "a": true, "at": true, "rt": true, "e": true, "s": true, "x": true, "u": true, "ak": true}
 
 // String never shows secrets, so a Record printed by mistake leaks nothing.
 func (r Record) String() string {
@@ -307,6 +309,7 @@ func (s *Store) Load(provider, profile string) (*Record, Source, error) {
 // the error says how to proceed. After a successful keychain write in auto
 // mode, a copy left in the file by an earlier outage is removed.
 func (s *Store) Save(r *Record) (Source, error) {
+	defer s.indexProfile(r) // profiles.go: the profiles `status` lists
 	return s.save(r, time.Now())
 }
 
@@ -392,6 +395,116 @@ func (s *Store) Delete(provider, profile string) error {
 	default:
 		return fmt.Errorf("%w for %s", ErrNotFound, key)
 	}
+}
+
+// ErrLoginInProgress means another process is logging in to the same
+// provider and profile (BeginLogin).
+var ErrLoginInProgress = errors.New("another login is in progress")
+
+// loginLockWait is how long BeginLogin waits for another login of the same
+// provider and profile: one that is storing its result is done within it,
+// one that waits for a person in a browser is not, and that is said at
+// once rather than after minutes.
+const loginLockWait = 2 * time.Second
+
+// BeginLogin prepares a new login of provider and profile, before any port
+// is bound or browser opened: it takes the cross-process lock
+// Dir/login-<provider>-<profile>.lock, so two logins of the same profile
+// cannot interleave, then checks with Check that the store can take the
+// result. It returns the function that releases the lock; call it when the
+// login is stored or has failed. The lock is not the refresh lock: commands
+// using the stored login are not held up while a person is in the browser.
+func (s *Store) BeginLogin(ctx context.Context, provider, profile string) (release func(), err error) {
+	if err := checkNames(provider, profile); err != nil {
+		return nil, err
+	}
+	unlock, err := s.lockWithin(ctx, "login-"+provider+"-"+profile+".lock", loginLockWait, func(path string) error {
+		return &loginBusyError{fmt.Sprintf("another `%s` is in progress (it holds %s); finish or cancel it (Ctrl-C), then try again",
+			connectCommand(provider, profile), path)}
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Check(provider, profile); err != nil {
+		unlock()
+		return nil, err
+	}
+	return unlock, nil
+}
+
+// Check reads the store the way saving a new record of provider and
+// profile will use it, and returns an error that names the file or
+// keychain item and what to do when it cannot: a credentials file that is
+// a symlink or not a regular file, not JSON, or JSON that is not an object
+// (null, [], a string); an entry for provider:profile, in the file or the
+// keychain, that is not a record (null, [], {}, another profile's); a
+// keychain that is unavailable in keyring mode. In auto mode an
+// unavailable keychain is no error (the login goes to the file, which is
+// checked). A missing record is no error.
+func (s *Store) Check(provider, profile string) error {
+	if err := checkNames(provider, profile); err != nil {
+		return err
+	}
+	key := provider + ":" + profile
+	fix := fmt.Sprintf("run `%s` to delete it, then connect again", disconnectCommand(provider, profile))
+	if s.mode != ModeFile {
+		_, err := s.keyringGet(key)
+		switch {
+		case err == nil, errors.Is(err, ErrNotFound):
+		case errors.Is(err, ErrKeyringUnavailable):
+			if s.mode == ModeKeyring {
+				return fmt.Errorf("cannot store the %s login of profile %s: %w", provider, profile, err)
+			}
+		case errors.Is(err, ErrCorrupt):
+			return fmt.Errorf("%w: the system keychain item %q (service %q) cannot be read as a login record; %s",
+				ErrCorrupt, key, Service, fix)
+		default:
+			return fmt.Errorf("reading the system keychain item %q (service %q): %w", key, Service, err)
+		}
+	}
+	if s.mode == ModeKeyring {
+		return nil
+	}
+	m, err := s.readFile()
+	if err != nil {
+		return err
+	}
+	raw, ok := m[key]
+	if !ok {
+		return nil
+	}
+	if kind := jsonKind(raw); kind != "an object" {
+		return fmt.Errorf("%w: the entry %q in %s is %s, not a login record; %s (or edit the file)",
+			ErrCorrupt, key, s.FilePath(), kind, fix)
+	}
+	if _, err := decodeRecord(key, raw); err != nil {
+		return fmt.Errorf("%w: the entry %q in %s is not a valid login record; %s (or edit the file)",
+			ErrCorrupt, key, s.FilePath(), fix)
+	}
+	return nil
+}
+
+// loginBusyError is ErrLoginInProgress with what to do.
+type loginBusyError struct{ msg string }
+
+func (e *loginBusyError) Error() string        { return e.msg }
+func (e *loginBusyError) Is(target error) bool { return target == ErrLoginInProgress }
+
+// connectCommand and disconnectCommand are the commands for provider and
+// profile, as hints name them.
+func connectCommand(provider, profile string) string {
+	return withProfile("cachelink connect "+provider, profile)
+}
+
+func disconnectCommand(provider, profile string) string {
+	return withProfile("cachelink disconnect "+provider, profile)
+}
+
+func withProfile(cmd, profile string) string {
+	if profile != "default" {
+		cmd += " --profile " + profile
+	}
+	return cmd
 }
 
 // ensureDir creates the configuration directory 0700 when missing.

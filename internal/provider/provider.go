@@ -13,12 +13,16 @@ package provider
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
 
 	"golang.org/x/oauth2"
 
+	"github.com/cachelink/cachelink/internal/clierr"
 	"github.com/cachelink/cachelink/internal/config"
 	"github.com/cachelink/cachelink/internal/credentials"
 	"github.com/cachelink/cachelink/internal/iostreams"
@@ -75,6 +79,41 @@ type Provider interface {
 	// RejectedHint is what to do when the provider refuses c even after
 	// Recover (or c came from the environment).
 	RejectedHint(c *Credential) string
+
+	// Check verifies c with one cheap request that only a valid credential
+	// gets an answer to (the cheapest list), sent once through s.HTTP,
+	// without refreshing or recovering: `status --check`, and `connect
+	// --with-key` before it stores a key. nil means the provider accepted
+	// c; an error of kind clierr.Auth that it refused c; any other error
+	// that the check could not tell (the provider did not answer, or not
+	// in a way that says). Checked holds what the answer told about c.
+	Check(ctx context.Context, s *Session, c *Credential) (Checked, error)
+	// KeyLogin is how `connect --with-key` stores an API key as a login.
+	KeyLogin() KeyLogin
+}
+
+// Checked is what a Check learned about a credential besides its validity.
+type Checked struct {
+	// Workspace is the workspace the credential reaches, where the API
+	// names it (PolyScale: the workspaceId of the caches it lists).
+	Workspace string
+}
+
+// KeyLogin is how `connect <provider> --with-key` turns an API key, read
+// from stdin, into a stored login: commands then use it as they use the
+// provider's environment credential, without refreshing it.
+type KeyLogin struct {
+	// KeyName is what the key is called in prompts and messages ("PolyScale
+	// API key").
+	KeyName string
+	// Account names what requests need besides the key, such as "email"
+	// (Upstash's HTTP Basic): connect takes it from --email, or asks for it
+	// on a terminal. "" when the key is enough.
+	Account string
+	// Record is the stored record of the login: key, and account when the
+	// provider needs one, put where the provider's Credential reads them,
+	// with what the Check told. connect marks it as an API key login.
+	Record func(profile, account, key string, checked Checked) *credentials.Record
 }
 
 // LoginOptions are the provider-specific flags of `connect`. A provider
@@ -118,7 +157,10 @@ type Credential struct {
 	SecretName string
 	// Expiry is when Secret expires; zero when it does not or is unknown.
 	Expiry time.Time
-	Scopes []string
+	// Workspace is the workspace the credential reaches where the provider
+	// told it (PolyScale); "" otherwise.
+	Workspace string
+	Scopes    []string
 	// EnvVars names the environment variables the credential came from.
 	EnvVars []string
 	// Record is the stored record; nil for env credentials.
@@ -127,6 +169,10 @@ type Credential struct {
 
 // FromEnv reports whether the credential came from the environment.
 func (c *Credential) FromEnv() bool { return c.Source == credentials.SourceEnv }
+
+// APIKey reports whether the credential is an API key stored with
+// `connect --with-key`: never refreshed, never recovered.
+func (c *Credential) APIKey() bool { return c.Record != nil && c.Record.APIKey }
 
 // Find returns the provider of that name among ps, or nil.
 func Find(ps []Provider, name string) Provider {
@@ -159,4 +205,75 @@ func ConnectCommand(p Provider, profile string) string {
 // ConnectHint is what to do when p is not connected for profile.
 func ConnectHint(p Provider, profile string) string {
 	return "Run `" + ConnectCommand(p, profile) + "`, or set " + strings.Join(p.EnvVars(), " and ") + " (CI)."
+}
+
+// EnvValue reads the environment variable name with getenv, without the
+// whitespace around it: CI secret stores often keep a trailing newline,
+// which no HTTP header can carry. A value that still holds a control
+// character is a usage error naming the variable.
+func EnvValue(getenv func(string) string, name string) (string, error) {
+	v := strings.TrimSpace(getenv(name))
+	if err := CheckSecret(v); err != nil {
+		return "", clierr.Usagef("%s %v", name, err).WithHint("Set it to the value alone, on one line.")
+	}
+	return v, nil
+}
+
+// CheckSecret refuses a credential that cannot be sent in an HTTP header:
+// one holding a control character (a line break inside it, a tab).
+func CheckSecret(v string) error {
+	for i := 0; i < len(v); i++ {
+		if b := v[i]; b < 0x20 || b == 0x7f {
+			return errors.New("holds a control character (such as a line break inside it), which no HTTP header can carry")
+		}
+	}
+	return nil
+}
+
+// CheckTimeout bounds one Check.
+const CheckTimeout = 10 * time.Second
+
+// maxCheckBody bounds what a Check reads of the answer.
+const maxCheckBody = 1 << 20
+
+// Probe is the request of a Check: GET url with c put on it by s's
+// provider, sent once through s.HTTP within CheckTimeout. It returns the
+// answer's status and body (at most 1 MiB of it); a request that got no
+// answer is an Unreachable error.
+func Probe(ctx context.Context, s *Session, c *Credential, url string) (int, []byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, CheckTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	s.Provider.Authorize(req, c)
+	resp, err := s.HTTP.Do(req)
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return 0, nil, err
+		}
+		return 0, nil, clierr.Wrap(clierr.Unreachable, fmt.Errorf("could not reach %s: %w", s.Provider.Title(), err))
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxCheckBody))
+	if err != nil {
+		return resp.StatusCode, nil, clierr.Wrap(clierr.Unreachable, fmt.Errorf("reading %s's answer: %w", s.Provider.Title(), err))
+	}
+	return resp.StatusCode, body, nil
+}
+
+// CheckStatus maps the status of a Check's answer that is not a success:
+// 401, and 403 when forbiddenRejects, mean the provider refused the
+// credential (Auth); 429 and 5xx that it could not answer now
+// (Unreachable); anything else that the check cannot tell (General).
+func CheckStatus(p Provider, status int, forbiddenRejects bool) error {
+	switch {
+	case status == http.StatusUnauthorized, status == http.StatusForbidden && forbiddenRejects:
+		return clierr.Authf("%s refused the credential (HTTP %d)", p.Title(), status)
+	case status == http.StatusTooManyRequests, status >= 500:
+		return clierr.Wrap(clierr.Unreachable, fmt.Errorf("%s answered %d %s", p.Title(), status, http.StatusText(status)))
+	}
+	return clierr.Errorf("%s answered %d %s, which says nothing about the credential", p.Title(), status, http.StatusText(status))
 }

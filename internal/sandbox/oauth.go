@@ -9,6 +9,7 @@ package sandbox
 //     workspace chosen on the consent page.
 //   - Upstash, Auth0-like: GET /authorize (audience=upstash-api required),
 //     POST /oauth/token (public clients, token_endpoint_auth_method none),
+//     POST /oauth/revoke (client_id and token in the form, as Auth0's),
 //     GET /userinfo; a refresh token only with offline_access, an ID token
 //     (RS256, key generated at start) with openid.
 //
@@ -103,6 +104,7 @@ var upstashSpec = providerSpec{
 	title:         "Upstash",
 	authPath:      "/authorize",
 	tokenPath:     "/oauth/token",
+	revokePath:    "/oauth/revoke", // Auth0's: revokes a refresh token (client_id, token)
 	userinfoPath:  "/userinfo",
 	scopes:        []string{"offline_access", "openid", "email"},
 	refreshScopes: []string{"offline_access"},

@@ -153,6 +153,7 @@ func (s *Sandbox) Env(baseURL, edgeHost string) []EnvVar {
 		{"CACHELINK_UPSTASH_API_URL", base},
 		{"CACHELINK_UPSTASH_AUTH_URL", base + "/authorize"},
 		{"CACHELINK_UPSTASH_TOKEN_URL", base + "/oauth/token"},
+		{"CACHELINK_UPSTASH_REVOKE_URL", base + "/oauth/revoke"},
 	}
 	for _, c := range s.Clients {
 		p := strings.ToUpper(c.Provider)

@@ -44,6 +44,7 @@ const (
 	KeyAPIURL      = "upstash.api_url"
 	KeyAuthURL     = "upstash.auth_url"
 	KeyTokenURL    = "upstash.token_url"
+	KeyRevokeURL   = "upstash.revoke_url"
 	KeyClientID    = "upstash.client_id"
 	KeyRedirectURL = "upstash.redirect_url"
 )
@@ -180,6 +181,50 @@ func MintAPIKey(ctx context.Context, hc *http.Client, apiURL, accessToken, name 
 		return "", errors.New("the answer to POST /apikey has no api_key")
 	}
 	return out.APIKey, nil
+}
+
+// RevokeRefreshToken revokes a refresh token at Auth0's revocation
+// endpoint (POST /oauth/revoke, form client_id and token; a public client
+// sends no secret). Auth0 answers 200 with no body. The Developer API keys
+// minted with the login are not affected: only the console deletes them.
+func RevokeRefreshToken(ctx context.Context, hc *http.Client, revokeURL, clientID, refreshToken string) error {
+	form := url.Values{"client_id": {clientID}, "token": {refreshToken}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, revokeURL, strings.NewReader(form.Encode()))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
+	if resp.StatusCode != http.StatusOK {
+		msg := revokeErrorMessage(body)
+		if msg == "" {
+			return fmt.Errorf("%s answered %s", revokeURL, resp.Status)
+		}
+		return fmt.Errorf("%s answered %s: %s", revokeURL, resp.Status, msg)
+	}
+	return nil
+}
+
+// revokeErrorMessage is the OAuth error of a refused revocation
+// ({"error", "error_description"}), or Upstash's text, sanitized.
+func revokeErrorMessage(body []byte) string {
+	var e struct {
+		Error       string `json:"error"`
+		Description string `json:"error_description"`
+	}
+	if json.Unmarshal(body, &e) == nil && e.Error != "" {
+		msg := e.Error
+		if e.Description != "" {
+			msg += ": " + e.Description
+		}
+		return safetext.Line(msg, 200)
+	}
+	return ErrorMessage(body)
 }
 
 // sendBearer sends a request with accessToken as its Bearer token, and

@@ -112,7 +112,11 @@ func TestConnectUpstashMintsADeveloperAPIKey(t *testing.T) {
 	}
 }
 
-func TestConnectWithoutBrowserOrTerminalFailsAtOnce(t *testing.T) {
+// --no-input means "never wait for a person": connect refuses at once,
+// with or without a browser, and names the CI way in. (Without --no-input,
+// no browser and no terminal is a wrapper's run: see
+// TestConnectNoBrowserWithoutATerminalWaitsForTheCallback.)
+func TestConnectWithNoInputFailsAtOnce(t *testing.T) {
 	t.Parallel()
 	e := cmdtest.New(t, cmdtest.Options{})
 
@@ -121,10 +125,10 @@ func TestConnectWithoutBrowserOrTerminalFailsAtOnce(t *testing.T) {
 		t.Errorf("--no-input: exit %d, want 4 naming POLYSCALE_API_KEY; stderr:\n%s", r.Code, r.Stderr)
 	}
 
-	e.BrowserUsable = false // no display, not a terminal: nobody could finish the login
-	r = e.Run("connect", "upstash")
+	e.BrowserUsable = false // no display, not a terminal, and told not to wait
+	r = e.Run("connect", "upstash", "--no-input")
 	if r.Code != 4 || !strings.Contains(r.Stderr, "UPSTASH_EMAIL and UPSTASH_API_KEY") {
-		t.Errorf("no browser, no terminal: exit %d, want 4 naming the env vars; stderr:\n%s", r.Code, r.Stderr)
+		t.Errorf("no browser, no terminal, --no-input: exit %d, want 4 naming the env vars; stderr:\n%s", r.Code, r.Stderr)
 	}
 	if n := e.BrowserOpened.Load(); n != 0 {
 		t.Errorf("browser opened %d times", n)

@@ -52,6 +52,7 @@ type ConnectOptions struct {
 	Port      int
 	Timeout   time.Duration
 	Login     provider.LoginOptions // --scopes and --email, checked by the provider
+	WithKey   bool                  // --with-key: store an API key read from stdin (connect_key.go)
 }
 
 // NewCmdConnect returns `connect <provider>`. runF replaces the run
@@ -78,11 +79,21 @@ by default), opens the provider's authorize page, and waits for the browser to
 come back with a code, which it exchanges once (OAuth 2.0 with PKCE). The URL is
 always printed on stderr. Where no browser can open (an SSH session, no display,
 --no-browser), open the URL on any machine, approve, and paste here the address
-the browser lands on, even if that page did not load.
+the browser lands on, even if that page did not load. Without a terminal (a
+wrapper script, an editor extension), whoever started cachelink opens the URL:
+it waits for the browser's redirect until --timeout. --no-input refuses instead.
 
-For Upstash, cachelink then mints a Developer API key named
-cachelink_API_KEY_<unix time> with the login, and stores it with the account
-email and the refresh token.
+For Upstash, cachelink then keeps the Developer API key the profile's previous
+login stored when it still works, or mints one named
+cachelink_API_KEY_<unix time> with the login (naming the key it replaces), and
+stores it with the account email and the refresh token.
+
+With --with-key, no browser: cachelink reads an API key from stdin (one line; a
+hidden prompt on a terminal), checks it with one request, and stores it as the
+profile's login (Upstash: a Developer API key, with the account email from
+--email or a prompt). Commands then use it as they use POLYSCALE_API_KEY or
+UPSTASH_EMAIL and UPSTASH_API_KEY; it is never refreshed. This is how a build
+without an OAuth client id (go install) logs in.
 
 Credentials go to the system keychain (service "cachelink"), or to a 0600 file
 when CACHELINK_TOKEN_STORE=file or the keychain is unavailable.
@@ -92,7 +103,9 @@ UPSTASH_API_KEY.`,
 		Example: `  cachelink connect polyscale
   cachelink connect upstash --no-browser
   cachelink connect polyscale --scopes caches:read --profile readonly
-  cachelink connect polyscale --port 8085   # a redirect URI registered for port 8085`,
+  cachelink connect polyscale --port 8085   # a redirect URI registered for port 8085
+  printf '%s\n' "$POLYSCALE_API_KEY" | cachelink connect polyscale --with-key
+  cachelink connect upstash --with-key --email you@example.com < upstash-key.txt`,
 		Args:      f.ProviderArgs(&opts.Provider, false),
 		ValidArgs: f.ProviderNames(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -100,15 +113,19 @@ UPSTASH_API_KEY.`,
 				opts.Login.Scopes = nil
 			}
 			opts.JSON = f.Globals.JSON()
+			if opts.WithKey {
+				return cmdutil.Run(cmd, opts, runF, connectKeyRun)
+			}
 			return cmdutil.Run(cmd, opts, runF, connectRun)
 		},
 	}
 	fs := cmd.Flags()
-	fs.BoolVar(&opts.NoBrowser, "no-browser", false, "Print the URL and read the pasted redirect address instead of opening a browser")
+	fs.BoolVar(&opts.NoBrowser, "no-browser", false, "Print the URL instead of opening a browser, and wait for the redirect (or, on a terminal, the pasted address)")
 	fs.IntVar(&opts.Port, "port", 0, "Port of the loopback redirect (a redirect URI for it must be registered with the provider)")
 	fs.DurationVar(&opts.Timeout, "timeout", 5*time.Minute, "How long to wait for the browser")
 	fs.StringSliceVar(&opts.Login.Scopes, "scopes", nil, "PolyScale scopes to ask for, comma-separated (default: every scope PolyScale defines)")
 	fs.StringVar(&opts.Login.Email, "email", "", "Upstash account email, when the provider does not tell it")
+	fs.BoolVar(&opts.WithKey, "with-key", false, "Store an API key read from stdin instead of logging in in the browser (Upstash: with --email)")
 	return cmd
 }
 
@@ -146,16 +163,14 @@ func connectRun(ctx context.Context, opts *ConnectOptions) error {
 		}
 	}
 
-	// A run that can neither open a browser nor read a paste would wait
-	// for nothing: fail now and name the CI way in.
-	usable := opts.BrowserUsable()
-	if cfg.Bool(config.NoInput) || (!ios.IsStdinTTY() && (opts.NoBrowser || !usable)) {
-		why := "--no-input is set"
-		if !cfg.Bool(config.NoInput) {
-			why = "there is no terminal to paste into and no browser to open"
-		}
-		return clierr.Authf("cannot log in to %s here: %s", p.Title(), why).WithHint(p.CIHint())
+	// --no-input means "never wait for a person": fail now and name the
+	// CI way in. Without it, a run with no browser and no terminal (a
+	// wrapper script, an editor extension, a test harness) prints the URL
+	// and waits for the callback: whoever started it opens the URL.
+	if cfg.Bool(config.NoInput) {
+		return clierr.Authf("cannot log in to %s here: --no-input is set", p.Title()).WithHint(p.CIHint())
 	}
+	usable := opts.BrowserUsable()
 	if env, _ := opts.Accounts.Env(p); env != nil {
 		verb := "is set: commands use it"
 		if len(env.EnvVars) > 1 {
@@ -163,6 +178,23 @@ func connectRun(ctx context.Context, opts *ConnectOptions) error {
 		}
 		ios.Warnf("%s %s before the login stored now", strings.Join(env.EnvVars, " and "), verb)
 	}
+
+	// The store is opened, checked and locked before a port is bound or a
+	// browser opens: a store that cannot take the login fails now, not
+	// after the user approved it (and Upstash minted a key), and a second
+	// connect of the same profile cannot interleave with this one.
+	store, err := opts.Store()
+	if err != nil {
+		return err
+	}
+	release, err := store.BeginLogin(ctx, p.Name(), profile)
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return err
+		}
+		return clierr.Wrap(clierr.General, err)
+	}
+	defer release()
 
 	lc := oauth.Config{
 		OAuth2:       oc,
@@ -189,7 +221,7 @@ func connectRun(ctx context.Context, opts *ConnectOptions) error {
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, opts.HTTPClient())
 	tok, err := oauth.Login(ctx, lc)
 	if err != nil {
-		return loginError(p, err)
+		return loginError(p, profile, err)
 	}
 
 	rec := &credentials.Record{
@@ -200,22 +232,24 @@ func connectRun(ctx context.Context, opts *ConnectOptions) error {
 		Expiry:       tok.Expiry,
 		Scopes:       grantedScopes(tok, oc.Scopes),
 	}
-	store, err := opts.Store()
-	if err != nil {
-		return err
-	}
 	session, err := opts.Accounts.Session(p, profile)
 	if err != nil {
 		return err
 	}
 	fin.Token = tok
 	finishErr := p.FinishLogin(ctx, session, fin, rec)
-	src, err := store.Replace(ctx, rec)
+	// A login just received is stored even when Ctrl-C came meanwhile (the
+	// code is spent and the provider issued the tokens); the command then
+	// exits 130.
+	src, err := store.Replace(context.WithoutCancel(ctx), rec)
 	if err != nil {
 		return clierr.Wrap(clierr.General, err)
 	}
 	if finishErr != nil {
 		return finishErr
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 
 	who := ""
@@ -242,7 +276,7 @@ func browser(opts *ConnectOptions) func(string) error {
 }
 
 // loginError maps what the login returned to the exit codes.
-func loginError(p provider.Provider, err error) error {
+func loginError(p provider.Provider, profile string, err error) error {
 	var perr *oauth.ProviderError
 	var rerr *oauth2.RetrieveError
 	var netErr net.Error
@@ -253,12 +287,12 @@ func loginError(p provider.Provider, err error) error {
 		return clierr.Wrap(clierr.General, err).
 			WithHint("Run `cachelink doctor` to see what holds the port.")
 	case errors.As(err, &perr):
-		return clierr.Wrap(clierr.Auth, err).WithHint(fmt.Sprintf("Run `cachelink connect %s` to try again.", p.Name()))
+		return clierr.Wrap(clierr.Auth, err).WithHint(fmt.Sprintf("Run `%s` to try again.", provider.ConnectCommand(p, profile)))
 	case errors.Is(err, oauth.ErrTimeout):
 		return clierr.Wrap(clierr.General, err)
 	case errors.As(err, &rerr):
 		return clierr.Authf("%s refused the authorization code: %s", p.Title(), retrieveMessage(rerr)).
-			WithHint(fmt.Sprintf("Run `cachelink connect %s` again.", p.Name()))
+			WithHint(fmt.Sprintf("Run `%s` again.", provider.ConnectCommand(p, profile)))
 	case errors.As(err, &netErr):
 		return clierr.Wrap(clierr.Unreachable, err).WithHint("Check the network, then run `cachelink doctor`.")
 	}

@@ -32,13 +32,14 @@ func NewCmdDisconnect(f *cmdutil.Factory, runF func(context.Context, *Disconnect
 	return &cobra.Command{
 		Use:   "disconnect <provider>",
 		Short: "Revoke the provider's tokens where it allows, and forget them locally",
-		Long: `Revoke the stored login at the provider where it has a revocation endpoint
-(PolyScale: the refresh token, which ends its access tokens too), then delete
-the credentials from the keychain and the credentials file, even when revoking
-failed. Both outcomes are reported on stderr.
+		Long: `Revoke the stored login at the provider (its refresh token, which ends its
+access tokens too: PolyScale's RFC 7009 endpoint, Upstash's /oauth/revoke), then
+delete the credentials from the keychain and the credentials file, even when
+revoking failed. Both outcomes are reported on stderr.
 
-Upstash has no revocation endpoint: the Developer API key cachelink minted stays
-valid until it is deleted in the Upstash console; its name is printed.
+The Developer API key cachelink minted for an Upstash login stays valid until it
+is deleted in the Upstash console; its name is printed. An API key stored with
+connect --with-key is only forgotten: it is yours, and stays valid.
 
 Credentials in the environment (POLYSCALE_API_KEY, UPSTASH_EMAIL and
 UPSTASH_API_KEY) are not affected. Exits 4 when nothing was stored.`,
@@ -69,8 +70,12 @@ func disconnectRun(ctx context.Context, opts *DisconnectOptions) error {
 		return session.Error(loadErr)
 	}
 	// Revoke first, with what was stored; a record we cannot read is still
-	// deleted below.
-	if rec != nil {
+	// deleted below. An API key the user stored is theirs: only forgotten.
+	switch {
+	case rec != nil && rec.APIKey:
+		ios.Warnf("the %s API key stored with --with-key stays valid: cachelink only forgets it; delete it in the %s console if it is no longer needed",
+			p.Title(), p.Title())
+	case rec != nil:
 		p.Revoke(ctx, session, rec, ios)
 	}
 	if err := store.Forget(ctx, p.Name(), session.Profile); err != nil {
@@ -80,6 +85,7 @@ func disconnectRun(ctx context.Context, opts *DisconnectOptions) error {
 		return clierr.Wrap(clierr.General, fmt.Errorf("could not delete the stored %s credentials: %w", p.Title(), err)).
 			WithHint("Run `cachelink doctor`, or delete them with your keychain's tool (service \"cachelink\").")
 	}
+	store.Unindex(p.Name(), session.Profile)
 	fmt.Fprintf(ios.ErrOut, "%s Disconnected %s (profile %s): credentials deleted\n", ios.SuccessIcon(), p.Title(), session.Profile)
 	return nil
 }

@@ -200,6 +200,30 @@ func (acmeProvider) Recover(ctx context.Context, s *provider.Session, rejected *
 // Refused: nothing to remember; the next command refreshes again.
 func (acmeProvider) Refused(context.Context, *provider.Session, *provider.Credential) {}
 
+// Check lists the widgets, Acme's cheapest call: 401 and 403 mean Acme
+// refuses the token.
+func (p acmeProvider) Check(ctx context.Context, s *provider.Session, c *provider.Credential) (provider.Checked, error) {
+	status, _, err := provider.Probe(ctx, s, c, strings.TrimRight(s.Config.String(KeyAPIURL), "/")+"/v1/widgets")
+	switch {
+	case err != nil:
+		return provider.Checked{}, err
+	case status < 200 || status > 299:
+		return provider.Checked{}, provider.CheckStatus(p, status, true)
+	}
+	return provider.Checked{}, nil
+}
+
+// KeyLogin stores an Acme API token as the access token of a login that is
+// never refreshed, sent as ACME_TOKEN is.
+func (acmeProvider) KeyLogin() provider.KeyLogin {
+	return provider.KeyLogin{
+		KeyName: "Acme API token",
+		Record: func(profile, _, key string, _ provider.Checked) *credentials.Record {
+			return &credentials.Record{Provider: Name, Profile: profile, AccessToken: key}
+		},
+	}
+}
+
 func (acmeProvider) RejectedHint(c *provider.Credential) string {
 	if c.FromEnv() {
 		return "Check the value, or unset it to use the stored login."
