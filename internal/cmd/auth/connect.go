@@ -183,16 +183,9 @@ func connectRun(ctx context.Context, opts *ConnectOptions) error {
 	// browser opens: a store that cannot take the login fails now, not
 	// after the user approved it (and Upstash minted a key), and a second
 	// connect of the same profile cannot interleave with this one.
-	store, err := opts.Store()
+	store, release, err := beginLogin(ctx, opts, p, profile)
 	if err != nil {
 		return err
-	}
-	release, err := store.BeginLogin(ctx, p.Name(), profile)
-	if err != nil {
-		if errors.Is(err, context.Canceled) {
-			return err
-		}
-		return clierr.Wrap(clierr.General, err)
 	}
 	defer release()
 
@@ -264,6 +257,24 @@ func connectRun(ctx context.Context, opts *ConnectOptions) error {
 		return output.JSON(ios, statusOf(p.Credential(rec, src), time.Now()))
 	}
 	return nil
+}
+
+// beginLogin opens the credential store, checks it can take a login of p
+// for profile and locks that login (see credentials.Store.BeginLogin); the
+// caller calls release when the login is stored or abandoned.
+func beginLogin(ctx context.Context, opts *ConnectOptions, p provider.Provider, profile string) (*credentials.Store, func(), error) {
+	store, err := opts.Store()
+	if err != nil {
+		return nil, nil, err
+	}
+	release, err := store.BeginLogin(ctx, p.Name(), profile)
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return nil, nil, err
+		}
+		return nil, nil, clierr.Wrap(clierr.General, err)
+	}
+	return store, release, nil
 }
 
 // browser returns the function that opens a URL for a login.

@@ -49,18 +49,11 @@ func connectKeyRun(ctx context.Context, opts *ConnectOptions) error {
 	case opts.Login.Email != "" && kl.Account == "":
 		return clierr.Usagef("--email is not used with a %s", kl.KeyName)
 	}
-	store, err := opts.Store()
-	if err != nil {
-		return err
-	}
 	// The store is checked (and this profile's login locked) before the
 	// key is read, as for the browser login.
-	release, err := store.BeginLogin(ctx, p.Name(), profile)
+	store, release, err := beginLogin(ctx, opts, p, profile)
 	if err != nil {
-		if errors.Is(err, context.Canceled) {
-			return err
-		}
-		return clierr.Wrap(clierr.General, err)
+		return err
 	}
 	defer release()
 
