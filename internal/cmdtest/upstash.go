@@ -109,9 +109,10 @@ func (e *Env) RejectUpstashKey(t testing.TB, profile string) string {
 func KeyNameSecond(t testing.TB, name string) int64 {
 	t.Helper()
 	s, ok := strings.CutPrefix(name, "cachelink_API_KEY_")
+	s, _, _ = strings.Cut(s, "_") // a name taken in the same second gets a random suffix
 	n, err := strconv.ParseInt(s, 10, 64)
 	if !ok || err != nil {
-		t.Fatalf("key name %q is not cachelink_API_KEY_<unix time>", name)
+		t.Fatalf("key name %q is not cachelink_API_KEY_<unix time>[_<suffix>]", name)
 	}
 	return n
 }

@@ -102,12 +102,17 @@ func TestHiddenPromptReadsALine(t *testing.T) {
 	fd := int(tty.Fd())
 	s := &IOStreams{In: tty, Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}, inFd: fd, stdinTTY: true}
 	go func() {
-		for echoOn(t, fd) {
+		// Type once the prompt has turned echo off (or after 2 s: what is
+		// typed waits in the terminal either way).
+		deadline := time.Now().Add(2 * time.Second)
+		for echoOn(t, fd) && time.Now().Before(deadline) {
 			time.Sleep(5 * time.Millisecond)
 		}
 		master.Write([]byte("s3cret\n"))
 	}()
-	got, err := s.ReadLine(context.Background(), "Secret: ", 1024)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	got, err := s.ReadLine(ctx, "Secret: ", 1024)
 	if err != nil || got != "s3cret" {
 		t.Fatalf("ReadLine = %q, %v", got, err)
 	}

@@ -7,17 +7,23 @@ package sandbox
 //     POST /oauth2/revoke. Confidential clients (client_secret_basic and
 //     client_secret_post), a refresh token with every access token, a
 //     workspace chosen on the consent page.
-//   - Upstash, Auth0-like: GET /authorize (audience=upstash-api required),
-//     POST /oauth/token (public clients, token_endpoint_auth_method none),
-//     POST /oauth/revoke (client_id and token in the form, as Auth0's),
-//     GET /userinfo; a refresh token only with offline_access, an ID token
-//     (RS256, key generated at start) with openid.
+//   - Upstash, Auth0-like: GET /authorize, POST /oauth/token (public
+//     clients, token_endpoint_auth_method none), POST /oauth/revoke
+//     (client_id and token in the form, as Auth0's), GET /userinfo; a
+//     refresh token only with offline_access, an ID token (RS256, key
+//     generated at start) with openid; access tokens of 172800 s. Without
+//     audience=upstash-api the login succeeds, as at Auth0, but its access
+//     token is one the API refuses (VerifyAccessToken: /apikey answers
+//     401); /userinfo takes it. PKCE is optional (S256 when given).
 //
-// Both require PKCE S256, match redirect URIs exactly (port included, also
-// for loopback IP literals), want a state of at least 8 characters, make
-// codes single use (a replay revokes what the code issued) and rotate
-// refresh tokens with reuse detection (reusing an old one revokes the
-// family). Tokens are opaque HMAC tokens and are never logged.
+// PolyScale requires PKCE S256. Both match redirect URIs exactly (port
+// included, also for loopback IP literals), want a state of at least 8
+// characters and make codes single use (a replay revokes what the code
+// issued). Refresh tokens follow AuthConfig.Refresh: by default they rotate
+// with reuse detection (reusing an old one revokes the family); Upstash's
+// can instead stay the same (the same one comes back, or none comes back),
+// or be accepted for a reuse interval after rotation, as Auth0's. Tokens
+// are opaque HMAC tokens and are never logged.
 
 import (
 	"context"
@@ -35,6 +41,7 @@ import (
 
 	"github.com/ory/fosite"
 	"github.com/ory/fosite/compose"
+	hoauth2 "github.com/ory/fosite/handler/oauth2"
 	"github.com/ory/fosite/handler/openid"
 	"github.com/ory/fosite/storage"
 	"github.com/ory/fosite/token/jwt"
@@ -44,9 +51,10 @@ import (
 type AuthConfig struct {
 	Account             Account
 	Clients             []Client      // the ones for this provider are registered (Client.Provider)
-	AccessTokenLifetime time.Duration // 0 = DefaultAccessTokenLifetime
+	AccessTokenLifetime time.Duration // 0 = the provider's default (DefaultAccessTokenLifetime, Upstash's DefaultUpstashAccessTokenLifetime)
 	AutoApprove         bool          // skip the consent page: approve at once (PolyScale: first workspace)
 	Counters            *Counters     // required
+	Refresh             RefreshPolicy // zero: rotation with reuse detection, no reuse interval
 }
 
 // AuthServer is one provider's OAuth 2.0 authorization server.
@@ -55,6 +63,7 @@ type AuthServer struct {
 	account  Account
 	counters *Counters
 	auto     bool
+	lifetime time.Duration // the default access token lifetime
 
 	config   *authConfigurator
 	store    *oauthStore
@@ -74,11 +83,14 @@ type providerSpec struct {
 	revokePath    string // "" = none
 	userinfoPath  string // "" = none
 	scopes        []string
-	refreshScopes []string // fosite RefreshTokenScopes: empty = always issue a refresh token
-	audience      string   // required audience ("" = none)
-	public        bool     // public clients (no secret, token_endpoint_auth_method none)
-	oidc          bool     // OpenID Connect (id_token with openid)
-	workspaces    bool     // the consent page offers a workspace choice
+	refreshScopes []string      // fosite RefreshTokenScopes: empty = always issue a refresh token
+	audience      string        // the API's audience: the only one accepted, and one the API's tokens must have ("" = none)
+	noAudienceOK  bool          // an authorization without audience succeeds, with a token the API refuses (Auth0)
+	pkceOptional  bool          // PKCE may be left out (when given, S256 only)
+	lifetime      time.Duration // default access token lifetime (0 = DefaultAccessTokenLifetime)
+	public        bool          // public clients (no secret, token_endpoint_auth_method none)
+	oidc          bool          // OpenID Connect (id_token with openid)
+	workspaces    bool          // the consent page offers a workspace choice
 }
 
 const (
@@ -109,6 +121,9 @@ var upstashSpec = providerSpec{
 	scopes:        []string{"offline_access", "openid", "email"},
 	refreshScopes: []string{"offline_access"},
 	audience:      upstashAudience,
+	noAudienceOK:  true,
+	pkceOptional:  true,
+	lifetime:      DefaultUpstashAccessTokenLifetime,
 	public:        true,
 	oidc:          true,
 }
@@ -180,8 +195,8 @@ func newAuthServer(p providerSpec, cfg AuthConfig) (*AuthServer, error) {
 		RefreshTokenLifespan:           30 * 24 * time.Hour,
 		IDTokenLifespan:                time.Hour,
 		MinParameterEntropy:            fosite.MinParameterEntropy, // 8: state (and nonce) of at least 8 characters
-		EnforcePKCE:                    true,
-		EnforcePKCEForPublicClients:    true,
+		EnforcePKCE:                    !p.pkceOptional,
+		EnforcePKCEForPublicClients:    !p.pkceOptional,
 		EnablePKCEPlainChallengeMethod: false,
 		ScopeStrategy:                  fosite.ExactScopeStrategy,
 		AudienceMatchingStrategy:       fosite.ExactAudienceMatchingStrategy,
@@ -189,27 +204,30 @@ func newAuthServer(p providerSpec, cfg AuthConfig) (*AuthServer, error) {
 		HashCost:                       4, // bcrypt's minimum: client secrets are sandbox values
 		SendDebugMessagesToClients:     false,
 	}
-	conf := &authConfigurator{Config: fc}
-	lifetime := cfg.AccessTokenLifetime
-	if lifetime <= 0 {
-		lifetime = DefaultAccessTokenLifetime
+	if _, err := ParseRefreshRotation(string(cfg.Refresh.Rotation)); err != nil {
+		return nil, fmt.Errorf("sandbox: %w", err)
 	}
-	conf.accessLifespan.Store(int64(lifetime))
-
+	conf := &authConfigurator{Config: fc}
 	a := &AuthServer{
 		p:        p,
 		account:  cfg.Account,
 		counters: cfg.Counters,
 		auto:     cfg.AutoApprove,
+		lifetime: p.lifetime,
 		config:   conf,
 		store:    newOAuthStore(cfg.Counters),
 		csrf:     newCSRFStore(),
 	}
+	if a.lifetime <= 0 {
+		a.lifetime = DefaultAccessTokenLifetime
+	}
+	a.SetAccessTokenLifetime(cfg.AccessTokenLifetime)
+	a.SetRefreshPolicy(cfg.Refresh)
 
 	strategy := &compose.CommonStrategy{CoreStrategy: compose.NewOAuth2HMACStrategy(conf)}
 	factories := []compose.Factory{
 		compose.OAuth2AuthorizeExplicitFactory,
-		compose.OAuth2RefreshTokenGrantFactory,
+		a.refreshTokenGrantFactory,
 		compose.OAuth2TokenIntrospectionFactory,
 		compose.OAuth2TokenRevocationFactory,
 	}
@@ -289,12 +307,25 @@ func (a *AuthServer) Register(mux *http.ServeMux) {
 func (a *AuthServer) DenyNext() { a.denyNext.Store(true) }
 
 // SetAccessTokenLifetime sets the lifetime of access tokens issued from now
-// on (0 = DefaultAccessTokenLifetime).
+// on (0 = the provider's default: DefaultAccessTokenLifetime, Upstash's
+// DefaultUpstashAccessTokenLifetime).
 func (a *AuthServer) SetAccessTokenLifetime(d time.Duration) {
 	if d <= 0 {
-		d = DefaultAccessTokenLifetime
+		d = a.lifetime
 	}
 	a.config.accessLifespan.Store(int64(d))
+}
+
+// SetRefreshPolicy sets how refresh grants from now on treat refresh
+// tokens; an unknown Rotation is taken as RotateRefreshTokens.
+func (a *AuthServer) SetRefreshPolicy(p RefreshPolicy) {
+	if r, err := ParseRefreshRotation(string(p.Rotation)); err == nil {
+		p.Rotation = r
+	} else {
+		p.Rotation = RotateRefreshTokens
+	}
+	p.ReuseInterval = max(0, p.ReuseInterval)
+	a.store.setPolicy(p)
 }
 
 // RegisterClient registers a client of this provider. Registering an id
@@ -340,13 +371,23 @@ func (a *AuthServer) fositeClient(c Client) (fosite.Client, error) {
 	return dc, nil
 }
 
-// VerifyAccessToken implements TokenVerifier.
+// VerifyAccessToken implements TokenVerifier: the provider's API takes the
+// token. For Upstash that needs the audience upstash-api: a token issued
+// without it (Auth0's opaque token) is refused, as /apikey refuses it.
 func (a *AuthServer) VerifyAccessToken(ctx context.Context, token string) (Principal, error) {
+	return a.verify(ctx, token, true)
+}
+
+// verify checks an access token; forAPI also wants the API's audience.
+func (a *AuthServer) verify(ctx context.Context, token string, forAPI bool) (Principal, error) {
 	if token == "" {
 		return Principal{}, ErrInvalidToken
 	}
 	use, ar, err := a.provider.IntrospectToken(ctx, token, fosite.AccessToken, newAuthSession())
 	if err != nil || use != fosite.AccessToken || ar == nil {
+		return Principal{}, ErrInvalidToken
+	}
+	if forAPI && a.p.audience != "" && !slices.Contains(ar.GetGrantedAudience(), a.p.audience) {
 		return Principal{}, ErrInvalidToken
 	}
 	s, ok := ar.GetSession().(*authSession)
@@ -366,8 +407,9 @@ func (a *AuthServer) VerifyAccessToken(ctx context.Context, token string) (Princ
 // validateAuthorize parses and checks an authorize request the way fosite
 // does, plus what fosite leaves to the server: exact redirect URI matching
 // (fosite lets loopback IP literals use any port, RFC 8252 7.3), PKCE up
-// front (fosite checks it only when issuing the code) and Upstash's
-// audience. On failure it has written the error (a redirect when the
+// front (fosite checks it only when issuing the code; optional for
+// Upstash, S256 when given) and Upstash's audience (none, or upstash-api).
+// On failure it has written the error (a redirect when the
 // redirect URI is valid, a JSON error page when it is not).
 func (a *AuthServer) validateAuthorize(w http.ResponseWriter, r *http.Request) (fosite.AuthorizeRequester, bool) {
 	ctx := r.Context()
@@ -382,6 +424,7 @@ func (a *AuthServer) validateAuthorize(w http.ResponseWriter, r *http.Request) (
 	}
 	form := ar.GetRequestForm()
 	switch challenge, method := form.Get("code_challenge"), form.Get("code_challenge_method"); {
+	case challenge == "" && method == "" && a.p.pkceOptional:
 	case challenge == "":
 		err = fosite.ErrInvalidRequest.WithHint("Clients must include a code_challenge when performing the authorize code flow, but it is missing.")
 	case method == "" || method == "plain":
@@ -390,7 +433,10 @@ func (a *AuthServer) validateAuthorize(w http.ResponseWriter, r *http.Request) (
 		err = fosite.ErrInvalidRequest.WithHint("The code_challenge_method is not supported, use S256 instead.")
 	}
 	if err == nil && a.p.audience != "" {
-		if aud := ar.GetRequestedAudience(); len(aud) != 1 || aud[0] != a.p.audience {
+		switch aud := ar.GetRequestedAudience(); {
+		case len(aud) == 0 && a.p.noAudienceOK:
+			// Auth0: a token for /userinfo only, which the API refuses.
+		case len(aud) != 1 || aud[0] != a.p.audience:
 			err = fosite.ErrInvalidRequest.WithHintf("Service not found: the 'audience' parameter must be %q.", a.p.audience)
 		}
 	}
@@ -514,7 +560,7 @@ func (a *AuthServer) handleRevoke(w http.ResponseWriter, r *http.Request) {
 // handleUserinfo is Auth0's /userinfo: sub, and email with the email scope.
 func (a *AuthServer) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 	token, found := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	p, err := a.VerifyAccessToken(r.Context(), strings.TrimSpace(token))
+	p, err := a.verify(r.Context(), strings.TrimSpace(token), false)
 	if !found || err != nil {
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 		http.Error(w, "Unauthorized", http.StatusUnauthorized)
@@ -561,8 +607,10 @@ func (s *authSession) Clone() fosite.Session {
 // ---- storage -----------------------------------------------------------
 
 // oauthStore is fosite's MemoryStore with run-time client registration,
-// reuse detection reporting, and a lock that makes its refresh token
-// revocation (which writes a map under another map's mutex) race free.
+// reuse detection reporting, and refresh tokens of its own: MemoryStore
+// knows one refresh token per grant (request id) and revokes only that
+// one, while a reuse interval leaves several valid at once, and revoking
+// a family must revoke them all.
 type oauthStore struct {
 	*storage.MemoryStore
 	counters *Counters
@@ -572,7 +620,18 @@ type oauthStore struct {
 	registered map[string]Client
 	revoked    map[string]bool // request ids revoked through the revocation endpoint
 
-	rtMu sync.RWMutex
+	rtMu     sync.Mutex
+	policy   RefreshPolicy
+	refresh  map[string]*refreshEntry // by signature
+	families map[string][]string      // request id: its refresh tokens' signatures
+}
+
+// refreshEntry is one refresh token.
+type refreshEntry struct {
+	req     fosite.Requester
+	active  bool
+	retired time.Time // when a refresh grant rotated it out (zero: it was not)
+	revoked bool      // its family was revoked: no reuse interval applies
 }
 
 func newOAuthStore(c *Counters) *oauthStore {
@@ -582,7 +641,21 @@ func newOAuthStore(c *Counters) *oauthStore {
 		clients:     map[string]fosite.Client{},
 		registered:  map[string]Client{},
 		revoked:     map[string]bool{},
+		refresh:     map[string]*refreshEntry{},
+		families:    map[string][]string{},
 	}
+}
+
+func (s *oauthStore) setPolicy(p RefreshPolicy) {
+	s.rtMu.Lock()
+	defer s.rtMu.Unlock()
+	s.policy = p
+}
+
+func (s *oauthStore) refreshPolicy() RefreshPolicy {
+	s.rtMu.Lock()
+	defer s.rtMu.Unlock()
+	return s.policy
 }
 
 func (s *oauthStore) registerClient(c Client, build func(Client) (fosite.Client, error)) error {
@@ -634,33 +707,56 @@ func (s *oauthStore) GetAuthorizeCodeSession(ctx context.Context, code string, s
 	return req, err
 }
 
-func (s *oauthStore) GetRefreshTokenSession(ctx context.Context, signature string, sess fosite.Session) (fosite.Requester, error) {
-	s.rtMu.RLock()
-	req, err := s.MemoryStore.GetRefreshTokenSession(ctx, signature, sess)
-	s.rtMu.RUnlock()
-	if errors.Is(err, fosite.ErrInactiveToken) && req != nil {
-		s.mu.RLock()
-		revoked := s.revoked[req.GetID()]
-		s.mu.RUnlock()
-		if !revoked { // a token the user revoked is not a reuse
-			markReuse(ctx)
-		}
+// GetRefreshTokenSession returns the grant of an active refresh token, or
+// of one retired less than the reuse interval ago (Auth0's leeway). Any
+// other known one answers fosite.ErrInactiveToken with its grant, which
+// fosite treats as a reuse: it revokes the family.
+func (s *oauthStore) GetRefreshTokenSession(ctx context.Context, signature string, _ fosite.Session) (fosite.Requester, error) {
+	s.rtMu.Lock()
+	e, ok := s.refresh[signature]
+	var active, leeway bool
+	if ok {
+		active = e.active
+		leeway = !active && !e.revoked && !e.retired.IsZero() && s.policy.ReuseInterval > 0 &&
+			time.Since(e.retired) <= s.policy.ReuseInterval
 	}
-	return req, err
+	s.rtMu.Unlock()
+	switch {
+	case !ok:
+		return nil, fosite.ErrNotFound
+	case active:
+		return e.req, nil
+	case leeway:
+		if _, inGrant := ctx.Value(reuseKey).(*reuseFlag); inGrant {
+			s.counters.LeewayReuses.Add(1)
+		}
+		return e.req, nil
+	}
+	s.mu.RLock()
+	revoked := s.revoked[e.req.GetID()]
+	s.mu.RUnlock()
+	if !revoked { // a token the user revoked is not a reuse
+		markReuse(ctx)
+	}
+	return e.req, fosite.ErrInactiveToken
 }
 
-func (s *oauthStore) CreateRefreshTokenSession(ctx context.Context, signature, accessSignature string, req fosite.Requester) error {
-	s.rtMu.RLock()
-	defer s.rtMu.RUnlock()
-	return s.MemoryStore.CreateRefreshTokenSession(ctx, signature, accessSignature, req)
+func (s *oauthStore) CreateRefreshTokenSession(_ context.Context, signature, _ string, req fosite.Requester) error {
+	s.rtMu.Lock()
+	defer s.rtMu.Unlock()
+	s.refresh[signature] = &refreshEntry{req: req, active: true}
+	s.families[req.GetID()] = append(s.families[req.GetID()], signature)
+	return nil
 }
 
-func (s *oauthStore) DeleteRefreshTokenSession(ctx context.Context, signature string) error {
-	s.rtMu.RLock()
-	defer s.rtMu.RUnlock()
-	return s.MemoryStore.DeleteRefreshTokenSession(ctx, signature)
+func (s *oauthStore) DeleteRefreshTokenSession(_ context.Context, signature string) error {
+	s.rtMu.Lock()
+	defer s.rtMu.Unlock()
+	delete(s.refresh, signature)
+	return nil
 }
 
+// RevokeRefreshToken revokes every refresh token of the grant requestID.
 func (s *oauthStore) RevokeRefreshToken(ctx context.Context, requestID string) error {
 	if explicit, _ := ctx.Value(explicitRevokeKey).(bool); explicit {
 		s.mu.Lock()
@@ -669,13 +765,68 @@ func (s *oauthStore) RevokeRefreshToken(ctx context.Context, requestID string) e
 	}
 	s.rtMu.Lock()
 	defer s.rtMu.Unlock()
-	return s.MemoryStore.RevokeRefreshToken(ctx, requestID)
+	for _, sig := range s.families[requestID] {
+		if e, ok := s.refresh[sig]; ok {
+			e.active, e.revoked = false, true
+		}
+	}
+	return nil
 }
 
-// RotateRefreshToken is MemoryStore's, routed through our RevokeRefreshToken.
-func (s *oauthStore) RotateRefreshToken(ctx context.Context, requestID string, _ string) error {
-	if err := s.RevokeRefreshToken(ctx, requestID); err != nil {
-		return err
+// RotateRefreshToken retires the refresh token redeemed (signature), and
+// the access token issued with it, when it was active. One redeemed again
+// within the reuse interval leaves the tokens issued since valid.
+func (s *oauthStore) RotateRefreshToken(ctx context.Context, requestID string, signature string) error {
+	s.rtMu.Lock()
+	e, ok := s.refresh[signature]
+	wasActive := ok && e.active
+	if wasActive {
+		e.active, e.retired = false, time.Now()
+	}
+	s.rtMu.Unlock()
+	if !wasActive {
+		return nil
 	}
 	return s.MemoryStore.RevokeAccessToken(ctx, requestID)
+}
+
+// ---- refresh grant -------------------------------------------------------
+
+// refreshTokenGrantFactory is fosite's refresh token grant, which rotates,
+// unless the refresh policy turns rotation off (see refreshHandler).
+func (a *AuthServer) refreshTokenGrantFactory(config fosite.Configurator, store interface{}, strategy interface{}) interface{} {
+	h := compose.OAuth2RefreshTokenGrantFactory(config, store, strategy).(*hoauth2.RefreshTokenGrantHandler)
+	return &refreshHandler{RefreshTokenGrantHandler: h, store: a.store}
+}
+
+// refreshHandler is fosite's refresh token grant. With rotation off it
+// issues only an access token: the refresh token redeemed stays valid and
+// is answered again (ReturnSameRefreshToken) or left out (OmitRefreshToken).
+type refreshHandler struct {
+	*hoauth2.RefreshTokenGrantHandler
+	store *oauthStore
+}
+
+func (h *refreshHandler) PopulateTokenEndpointResponse(ctx context.Context, req fosite.AccessRequester, resp fosite.AccessResponder) error {
+	rotation := h.store.refreshPolicy().Rotation
+	if rotation == RotateRefreshTokens || !h.CanHandleTokenEndpointRequest(ctx, req) {
+		return h.RefreshTokenGrantHandler.PopulateTokenEndpointResponse(ctx, req, resp)
+	}
+	token, signature, err := h.AccessTokenStrategy.GenerateAccessToken(ctx, req)
+	if err != nil {
+		return fosite.ErrServerError.WithWrap(err).WithDebug(err.Error())
+	}
+	stored := req.Sanitize([]string{})
+	stored.SetID(req.GetID())
+	if err := h.TokenRevocationStorage.CreateAccessTokenSession(ctx, signature, stored); err != nil {
+		return fosite.ErrServerError.WithWrap(err).WithDebug(err.Error())
+	}
+	resp.SetAccessToken(token)
+	resp.SetTokenType("bearer")
+	resp.SetExpiresIn(time.Until(req.GetSession().GetExpiresAt(fosite.AccessToken))) // set by HandleTokenEndpointRequest
+	resp.SetScopes(req.GetGrantedScopes())
+	if rotation == ReturnSameRefreshToken {
+		resp.SetExtra("refresh_token", req.GetRequestForm().Get("refresh_token"))
+	}
+	return nil
 }

@@ -15,6 +15,7 @@ package sandbox
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync/atomic"
 	"time"
 )
@@ -78,6 +79,7 @@ type Counters struct {
 	Revocations     atomic.Int64 // successful RFC 7009 revocations
 	Creates         atomic.Int64 // caches and databases created
 	APIKeysMinted   atomic.Int64 // Upstash Developer API keys minted
+	LeewayReuses    atomic.Int64 // rotated-out refresh tokens accepted within the reuse interval
 }
 
 // CounterSnapshot is a copy of the counters, as /_sandbox/counters returns it.
@@ -90,6 +92,7 @@ type CounterSnapshot struct {
 	Revocations     int64 `json:"revocations"`
 	Creates         int64 `json:"creates"`
 	APIKeysMinted   int64 `json:"api_keys_minted"`
+	LeewayReuses    int64 `json:"leeway_reuses"`
 }
 
 // Snapshot returns the current values.
@@ -103,6 +106,7 @@ func (c *Counters) Snapshot() CounterSnapshot {
 		Revocations:     c.Revocations.Load(),
 		Creates:         c.Creates.Load(),
 		APIKeysMinted:   c.APIKeysMinted.Load(),
+		LeewayReuses:    c.LeewayReuses.Load(),
 	}
 }
 
@@ -122,6 +126,50 @@ func DefaultClients() []Client {
 	}
 }
 
-// DefaultAccessTokenLifetime is how long access tokens live unless a test
-// shortens it.
+// DefaultAccessTokenLifetime is how long PolyScale's access tokens live
+// unless a test shortens it (Hydra's default).
 const DefaultAccessTokenLifetime = time.Hour
+
+// DefaultUpstashAccessTokenLifetime is how long Upstash's access tokens
+// live unless a test shortens it: Auth0's expires_in of 172800 s, as
+// Upstash documents it.
+const DefaultUpstashAccessTokenLifetime = 172800 * time.Second
+
+// RefreshRotation is what a refresh grant does with the refresh token it
+// redeems.
+type RefreshRotation string
+
+const (
+	// RotateRefreshTokens (the default, "" too): every refresh answers a
+	// new refresh token and retires the one redeemed; presenting a
+	// retired one (after RefreshPolicy.ReuseInterval) is a reuse, which
+	// revokes the family. Hydra always does this; Auth0 when the
+	// application enables rotation.
+	RotateRefreshTokens RefreshRotation = "rotate"
+	// ReturnSameRefreshToken: rotation off; the answer carries the
+	// refresh token redeemed, which stays valid.
+	ReturnSameRefreshToken RefreshRotation = "same"
+	// OmitRefreshToken: rotation off; the answer carries no refresh
+	// token, and the one redeemed stays valid (Auth0 without rotation).
+	OmitRefreshToken RefreshRotation = "none"
+)
+
+// ParseRefreshRotation reads "rotate", "same" or "none" ("" is rotate).
+func ParseRefreshRotation(s string) (RefreshRotation, error) {
+	switch r := RefreshRotation(s); r {
+	case "", RotateRefreshTokens:
+		return RotateRefreshTokens, nil
+	case ReturnSameRefreshToken, OmitRefreshToken:
+		return r, nil
+	}
+	return "", fmt.Errorf("refresh rotation %q: want rotate, same or none", s)
+}
+
+// RefreshPolicy is how an authorization server treats refresh tokens.
+type RefreshPolicy struct {
+	Rotation RefreshRotation // "" = RotateRefreshTokens
+	// ReuseInterval is, with rotation, how long a retired refresh token
+	// is still accepted (Auth0's reuse interval): each such redemption
+	// answers a new refresh token and leaves the others valid. 0 = none.
+	ReuseInterval time.Duration
+}

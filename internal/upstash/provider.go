@@ -36,13 +36,16 @@ const (
 	extraKeyRejected = "kr"
 )
 
+// defaultAuthURL is Auth0's authorize endpoint of Upstash's tenant.
+const defaultAuthURL = "https://auth.upstash.com/authorize"
+
 func (upstashProvider) Name() string  { return Name }
 func (upstashProvider) Title() string { return Title }
 
 func (upstashProvider) Settings() []config.Setting {
 	return []config.Setting{
 		{Key: KeyAPIURL, Default: "https://api.upstash.com", Endpoint: true},
-		{Key: KeyAuthURL, Default: "https://auth.upstash.com/authorize", Endpoint: true},
+		{Key: KeyAuthURL, Default: defaultAuthURL, Endpoint: true},
 		{Key: KeyTokenURL, Default: "https://auth.upstash.com/oauth/token", Endpoint: true},
 		{Key: KeyRevokeURL, Default: "https://auth.upstash.com/oauth/revoke", Endpoint: true},
 		{Key: KeyClientID, Default: BuildClientID},
@@ -181,7 +184,16 @@ func (p upstashProvider) FinishLogin(ctx context.Context, s *provider.Session, f
 		switch {
 		case errors.Is(err, context.Canceled):
 			return err
-		case errors.As(err, &apiErr) && (apiErr.Status == 401 || apiErr.Status == 403):
+		case errors.As(err, &apiErr) && apiErr.Status == http.StatusUnauthorized:
+			// The token of a login just made is refused: Auth0 issued it
+			// without the API's audience (an opaque token, good for
+			// /userinfo only), which is what a 401 from /apikey means.
+			return clierr.Authf("Upstash refused the access token of this login to create a Developer API key (HTTP 401): "+
+				"the token was not issued for the Upstash API (audience %s)", Audience).
+				WithHint("cachelink asks for audience=" + Audience + "; an authorization server that drops or ignores it issues a token only /userinfo accepts. " +
+					"Check " + KeyAuthURL + " (CACHELINK_UPSTASH_AUTH_URL) points at Upstash's Auth0 (" + defaultAuthURL + "), then run `" +
+					provider.ConnectCommand(Provider, s.Profile) + "` again. No Developer API key was stored.")
+		case errors.As(err, &apiErr) && apiErr.Status == http.StatusForbidden:
 			return clierr.Authf("Upstash refused to create a Developer API key: %v", err).
 				WithHint("Accounts created through Vercel or Fly.io cannot use Upstash's Developer API; " +
 					"use an account created on upstash.com, or set UPSTASH_EMAIL and UPSTASH_API_KEY.")
