@@ -30,6 +30,12 @@ type RedisSettings struct {
 	Endpoint string // host given to new databases; "" = a fake "<slug>.upstash.io" per database
 	Port     int    // 0 = 6379
 	Password string // "" = random per database
+	// SlugEndpoints is the share (0 to 1) of new databases whose endpoint
+	// is a bare slug ("beloved-stallion-58500", no domain), as Upstash
+	// returns for some; the others get a full *.upstash.io host. Only
+	// without Endpoint. Every 1/share-th database gets one (0.5: every
+	// second), so a run is repeatable.
+	SlugEndpoints float64
 }
 
 func (c *APIConfig) defaults() {

@@ -158,19 +158,21 @@ func polyErr(t *testing.T, r resp, status int) string {
 	return *e.Message
 }
 
-// upErr asserts Upstash's plain-string error and returns it.
+// upErr asserts Upstash's error form, a JSON-encoded string ("database
+// not found"), and returns the string.
 func upErr(t *testing.T, r resp, status int) string {
 	t.Helper()
 	if r.status != status {
 		t.Fatalf("status = %d, want %d; body %s", r.status, status, r.body)
 	}
-	if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
-		t.Errorf("Content-Type = %q, want text/plain", ct)
+	if ct := r.header.Get("Content-Type"); ct != "application/json" {
+		t.Errorf("Content-Type = %q, want application/json", ct)
 	}
-	if len(r.body) == 0 || r.body[0] == '{' {
-		t.Fatalf("want a plain-string body, got %q", r.body)
+	var msg string
+	if err := json.Unmarshal(r.body, &msg); err != nil || msg == "" {
+		t.Fatalf("want a JSON-encoded string, got %q", r.body)
 	}
-	return string(r.body)
+	return msg
 }
 
 var uuidV4 = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
@@ -677,15 +679,17 @@ func TestUpstashCreateValidation(t *testing.T) {
 	}{
 		{"malformed", `{"database_name":`, "malformed"},
 		{"no name", with("database_name", nil), "database_name is required"},
-		{"regional", with("region", "us-east-1"), "invalid region"},
-		{"no region", with("region", nil), "invalid region"},
+		{"regional", with("region", "us-east-1"), "regional db creation is deprecated"},
+		{"neither region nor platform", with("region", nil), "platform is required"},
+		{"bad platform", with("platform", "azure"), "invalid platform: azure"},
+		{"platform mismatch", with("platform", "gcp"), "not available on platform gcp"},
+		{"bad plan", with("plan", "fixed_2gb"), "invalid plan: fixed_2gb"},
 		{"no primary", with("primary_region", nil), "primary_region is required"},
 		{"bad primary", with("primary_region", "xx"), "invalid primary_region: xx"},
 		{"af-south-1 read region", with("read_regions", []string{"af-south-1"}), "invalid read_region: af-south-1"},
 		{"GCP read region", with("read_regions", []string{"us-central1"}), "invalid read_region: us-central1"},
 		{"read equals primary", with("read_regions", []string{"eu-west-1"}), "same as primary"},
 		{"duplicate read", with("read_regions", []string{"us-east-1", "us-east-1"}), "duplicate read_region"},
-		{"tls false", with("tls", false), "tls"},
 		{"budget string", with("budget", "20"), "budget"},
 		{"negative budget", with("budget", -1), "budget"},
 	}
@@ -707,9 +711,16 @@ func TestUpstashCreateValidation(t *testing.T) {
 			t.Errorf("primary %s: %d %s", p, r.status, r.body)
 		}
 	}
-	// tls may be omitted (it is always on).
-	if r := e.do("POST", "/v2/redis/database", with("tls", nil), auth); r.status != 200 {
-		t.Errorf("without tls: %d %s", r.status, r.body)
+	// tls may be omitted, and false is ignored (it is always on; Terraform
+	// sends false).
+	for _, tls := range []any{nil, false} {
+		r := e.do("POST", "/v2/redis/database", with("tls", tls), auth)
+		var d Database
+		if r.status != 200 {
+			t.Errorf("tls %v: %d %s", tls, r.status, r.body)
+		} else if r.json(t, &d); !d.TLS {
+			t.Errorf("tls %v: the database has tls false", tls)
+		}
 	}
 }
 

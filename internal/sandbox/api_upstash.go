@@ -1,10 +1,12 @@
 package sandbox
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -22,17 +24,39 @@ var (
 		"eu-central-1", "eu-west-1", "eu-west-2", "sa-east-1", "ap-south-1",
 		"ap-northeast-1", "ap-southeast-1", "ap-southeast-2",
 	}
+	// UpstashGCPRegions are the primary regions on GCP (Upstash's docs,
+	// redis/features/globaldatabase.mdx); the others are on AWS.
+	UpstashGCPRegions = []string{"us-central1", "us-east4", "europe-west1", "asia-northeast1"}
+	// UpstashPlans are the values of a create's plan (the specification's
+	// CreateDatabaseRequest.plan).
+	UpstashPlans = []string{
+		"free", "payg", "fixed_250mb", "fixed_1gb", "fixed_5gb", "fixed_10gb",
+		"fixed_50gb", "fixed_100gb", "fixed_500gb",
+	}
 )
 
-// upError writes Upstash's most common error form: a plain string body.
-func upError(w http.ResponseWriter, status int, msg string) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_, _ = w.Write([]byte(msg))
+// upstashPlatform is the platform of a primary region: "aws" or "gcp".
+func upstashPlatform(region string) string {
+	if oneOf(region, UpstashGCPRegions) {
+		return "gcp"
+	}
+	return "aws"
 }
 
-type upstashAPI struct{ cfg APIConfig }
+// upError writes Upstash's most common error form: a JSON-encoded string
+// ("database not found").
+func upError(w http.ResponseWriter, status int, msg string) {
+	b, _ := json.Marshal(msg)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+type upstashAPI struct {
+	cfg     APIConfig
+	created atomic.Int64 // databases created, for RedisSettings.SlugEndpoints
+}
 
 // RegisterUpstashAPI serves Upstash's Developer API (POST /apikey with an
 // OAuth Bearer token; /v2/redis/... with Basic EMAIL:API_KEY) on mux.
@@ -99,11 +123,18 @@ func (a *upstashAPI) basic(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
+// createDBBody is either shape of a create: the specification's
+// (database_name, platform, primary_region, read_regions?, plan?, budget?,
+// eviction?, tls?) or the older one (name or database_name, region
+// "global", primary_region, ..., no platform); both fields are accepted
+// together, as cachelink sends them.
 type createDBBody struct {
 	DatabaseName  *string  `json:"database_name"`
 	Name          *string  `json:"name"` // legacy
-	Region        *string  `json:"region"`
+	Platform      *string  `json:"platform"`
+	Region        *string  `json:"region"` // legacy: "global"
 	PrimaryRegion *string  `json:"primary_region"`
+	Plan          *string  `json:"plan"`
 	ReadRegions   []string `json:"read_regions"`
 	TLS           *bool    `json:"tls"`
 	Eviction      *bool    `json:"eviction"`
@@ -136,6 +167,24 @@ var (
 	slugAdjectives = []string{"sought", "brave", "calm", "eager", "fancy", "gentle", "happy", "jolly", "lucky", "noble", "quick", "witty"}
 	slugAnimals    = []string{"mollusk", "otter", "badger", "falcon", "gecko", "heron", "koala", "lemur", "marten", "newt", "panda", "walrus"}
 )
+
+// fakeSlug is an endpoint as Upstash sometimes returns it: a bare slug
+// such as beloved-stallion-58500, which clients complete with .upstash.io.
+func fakeSlug() string {
+	return fmt.Sprintf("%s-%s-%05d",
+		slugAdjectives[randInt(int64(len(slugAdjectives)))],
+		slugAnimals[randInt(int64(len(slugAnimals)))],
+		10000+randInt(90000))
+}
+
+// slugNext reports whether the n-th database created (from 1) gets a bare
+// slug: every 1/share-th one.
+func slugNext(n int64, share float64) bool {
+	if share <= 0 {
+		return false
+	}
+	return int64(float64(n)*share) > int64(float64(n-1)*share)
+}
 
 func fakeEndpoint(primary string) string {
 	prefix := "us1"
@@ -183,12 +232,18 @@ func (a *upstashAPI) createDB(w http.ResponseWriter, r *http.Request) {
 		upError(w, http.StatusBadRequest, "database_name is required")
 		return
 	}
-	if b.Region == nil || *b.Region != "global" {
-		region := ""
-		if b.Region != nil {
-			region = *b.Region
-		}
-		upError(w, http.StatusBadRequest, fmt.Sprintf("invalid region: %q; only \"global\" is supported, set the location with primary_region", region))
+	// The older shape names region "global"; a regional create is refused
+	// with Upstash's wording. The specification's shape names platform
+	// instead; a body with neither is neither shape.
+	switch {
+	case b.Region != nil && *b.Region != "global":
+		upError(w, http.StatusBadRequest, "regional db creation is deprecated")
+		return
+	case b.Region == nil && b.Platform == nil:
+		upError(w, http.StatusBadRequest, "platform is required: aws or gcp")
+		return
+	case b.Platform != nil && *b.Platform != "aws" && *b.Platform != "gcp":
+		upError(w, http.StatusBadRequest, fmt.Sprintf("invalid platform: %s; must be aws or gcp", *b.Platform))
 		return
 	}
 	primary := ""
@@ -199,10 +254,20 @@ func (a *upstashAPI) createDB(w http.ResponseWriter, r *http.Request) {
 		upError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	if b.TLS != nil && !*b.TLS {
-		upError(w, http.StatusBadRequest, "tls cannot be disabled")
+	platform := upstashPlatform(primary)
+	if b.Platform != nil && *b.Platform != platform {
+		upError(w, http.StatusBadRequest, fmt.Sprintf("primary_region %s is not available on platform %s", primary, *b.Platform))
 		return
 	}
+	if platform != "aws" && len(b.ReadRegions) > 0 {
+		upError(w, http.StatusBadRequest, fmt.Sprintf("read regions are only available for aws databases; %s is a %s region", primary, platform))
+		return
+	}
+	if b.Plan != nil && !oneOf(*b.Plan, UpstashPlans) {
+		upError(w, http.StatusBadRequest, fmt.Sprintf("invalid plan: %s", *b.Plan))
+		return
+	}
+	// tls is ignored: it is always on (Terraform sends tls: false).
 	if b.Budget != nil && *b.Budget < 0 {
 		upError(w, http.StatusBadRequest, "budget must not be negative")
 		return
@@ -227,7 +292,11 @@ func (a *upstashAPI) createDB(w http.ResponseWriter, r *http.Request) {
 		DBMaxCommandsPerSecond: 10000,
 	}
 	if d.Endpoint == "" {
-		d.Endpoint = fakeEndpoint(primary)
+		if slugNext(a.created.Add(1), a.cfg.Redis.SlugEndpoints) {
+			d.Endpoint = fakeSlug()
+		} else {
+			d.Endpoint = fakeEndpoint(primary)
+		}
 	}
 	if d.Port == 0 {
 		d.Port = 6379
@@ -239,6 +308,12 @@ func (a *upstashAPI) createDB(w http.ResponseWriter, r *http.Request) {
 		d.Budget = *b.Budget
 		d.Type = "payg"
 	}
+	if b.Plan != nil {
+		d.Type = *b.Plan
+		if strings.HasPrefix(d.Type, "fixed_") {
+			d.Type = "paid" // the Database object's type: free, payg, pro or paid (assumed for fixed plans)
+		}
+	}
 	a.newSecrets(&d)
 	a.cfg.Store.addDatabase(d)
 	a.cfg.Counters.Creates.Add(1)
@@ -249,15 +324,16 @@ func (a *upstashAPI) listDBs(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, a.cfg.Store.listDatabases())
 }
 
-func dbNotFound(w http.ResponseWriter, id string) {
-	upError(w, http.StatusNotFound, fmt.Sprintf("database not found: %s", id))
+// dbNotFound is Upstash's answer for an unknown database id.
+func dbNotFound(w http.ResponseWriter) {
+	upError(w, http.StatusNotFound, "database not found")
 }
 
 func (a *upstashAPI) getDB(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	d, ok := a.cfg.Store.getDatabase(id)
 	if !ok {
-		dbNotFound(w, id)
+		dbNotFound(w)
 		return
 	}
 	if r.URL.Query().Get("credentials") == "hide" {
@@ -269,7 +345,7 @@ func (a *upstashAPI) getDB(w http.ResponseWriter, r *http.Request) {
 func (a *upstashAPI) deleteDB(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	if !a.cfg.Store.deleteDatabase(id) {
-		dbNotFound(w, id)
+		dbNotFound(w)
 		return
 	}
 	writeJSON(w, http.StatusOK, "OK")
@@ -279,7 +355,7 @@ func (a *upstashAPI) resetPassword(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	d, ok := a.cfg.Store.updateDatabase(id, a.newSecrets)
 	if !ok {
-		dbNotFound(w, id)
+		dbNotFound(w)
 		return
 	}
 	writeJSON(w, http.StatusOK, d)
@@ -293,7 +369,7 @@ func (a *upstashAPI) rename(w http.ResponseWriter, r *http.Request) {
 	}
 	d, ok := a.cfg.Store.updateDatabase(id, func(d *Database) { d.DatabaseName = name })
 	if !ok {
-		dbNotFound(w, id)
+		dbNotFound(w)
 		return
 	}
 	writeJSON(w, http.StatusOK, d)

@@ -37,38 +37,94 @@ type Database struct {
 	Budget            int64    `json:"budget"`
 }
 
-// NewDatabase is the body of a create (the current API's field names).
+// NewDatabase is the body of a create. It carries both shapes the service
+// has read: the current specification's (Upstash's docs repository,
+// devops/developer-api/openapi.yml, CreateDatabaseRequest: database_name,
+// platform, primary_region, read_regions, plan, budget, eviction, tls) and
+// the older one Upstash's CLI and Terraform provider still send (region
+// "global", tls true), which newer deployments ignore. CreateDatabase fills
+// Platform, Region and TLS; the field order is the body's.
 type NewDatabase struct {
 	Name          string   `json:"database_name"`
-	Region        string   `json:"region"` // always "global"
+	Platform      string   `json:"platform"` // aws or gcp: PlatformOf(PrimaryRegion)
 	PrimaryRegion string   `json:"primary_region"`
 	ReadRegions   []string `json:"read_regions,omitempty"`
-	TLS           bool     `json:"tls"`
+	Plan          string   `json:"plan,omitempty"`
+	Budget        *int64   `json:"budget,omitempty"` // in BudgetUnit
 	Eviction      *bool    `json:"eviction,omitempty"`
-	Budget        *int64   `json:"budget,omitempty"`
+	Region        string   `json:"region"` // always "global" (older deployments)
+	TLS           bool     `json:"tls"`    // always true (ignored by newer deployments)
 }
 
-// The regions of providers.md: any of PrimaryRegions can be the primary;
-// read regions are the AWS ones except af-south-1, never the primary.
+// BudgetUnit is the unit of a database's monthly budget, in the create body
+// and in the Database object. The public sources disagree: Upstash's
+// Terraform provider documents its budget field (passed to the API as is)
+// in dollars ("default $20"), Upstash's CLI documents update-budget in
+// cents, and the specification names no unit. cachelink reads it as
+// Terraform does.
+const BudgetUnit = "US dollars"
+
+// Plans are the specification's values of a create's plan
+// (CreateDatabaseRequest.plan); none given, Upstash picks free or
+// pay-as-you-go by the account.
+var Plans = []string{
+	"free", "payg", "fixed_250mb", "fixed_1gb", "fixed_5gb", "fixed_10gb",
+	"fixed_50gb", "fixed_100gb", "fixed_500gb",
+}
+
+// CheckPlan validates a plan ("" = none) before any request.
+func CheckPlan(plan string) error {
+	if plan == "" || slices.Contains(Plans, plan) {
+		return nil
+	}
+	return fmt.Errorf("unknown plan %q: choose one of %s", plan, strings.Join(Plans, ", "))
+}
+
+// The platforms of the specification's CreateDatabaseRequest.platform.
+const (
+	PlatformAWS = "aws"
+	PlatformGCP = "gcp"
+)
+
+// The regions of the specification (CreateDatabaseRequest.primary_region
+// and read_regions), by platform as Upstash's docs list them
+// (redis/features/globaldatabase.mdx): any of PrimaryRegions can be the
+// primary; read regions are the AWS ones except af-south-1, never the
+// primary, and need an AWS primary (a database lives on one platform).
 var (
-	PrimaryRegions = []string{
+	AWSRegions = []string{
 		"us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1",
 		"eu-central-1", "eu-west-1", "eu-west-2", "sa-east-1", "ap-south-1",
 		"ap-northeast-1", "ap-southeast-1", "ap-southeast-2", "af-south-1",
-		"us-central1", "us-east4", "europe-west1", "asia-northeast1",
 	}
-	ReadRegions = []string{
+	GCPRegions     = []string{"us-central1", "us-east4", "europe-west1", "asia-northeast1"}
+	PrimaryRegions = slices.Concat(AWSRegions, GCPRegions)
+	ReadRegions    = []string{
 		"us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1",
 		"eu-central-1", "eu-west-1", "eu-west-2", "sa-east-1", "ap-south-1",
 		"ap-northeast-1", "ap-southeast-1", "ap-southeast-2",
 	}
 )
 
+// PlatformOf is the platform of a region, "" for an unknown one.
+func PlatformOf(region string) string {
+	switch {
+	case slices.Contains(AWSRegions, region):
+		return PlatformAWS
+	case slices.Contains(GCPRegions, region):
+		return PlatformGCP
+	}
+	return ""
+}
+
 // CheckRegions validates a primary region and read regions before any
 // request; the error lists what is valid.
 func CheckRegions(primary string, reads []string) error {
 	if !slices.Contains(PrimaryRegions, primary) {
 		return fmt.Errorf("unknown region %q: choose one of %s", primary, strings.Join(PrimaryRegions, ", "))
+	}
+	if p := PlatformOf(primary); len(reads) > 0 && p != PlatformAWS {
+		return fmt.Errorf("%s is a %s region: read regions are AWS regions and need an AWS primary region (a database lives on one platform)", primary, strings.ToUpper(p))
 	}
 	seen := map[string]bool{}
 	for _, r := range reads {
@@ -201,7 +257,7 @@ func (c *Client) GetDatabase(ctx context.Context, id string, hide bool) (*Databa
 // CreateDatabase creates a database. An error wrapping ErrAmbiguous means
 // it may exist anyway.
 func (c *Client) CreateDatabase(ctx context.Context, n NewDatabase) (*Database, error) {
-	n.Region, n.TLS = "global", true
+	n.Platform, n.Region, n.TLS = PlatformOf(n.PrimaryRegion), "global", true
 	var out Database
 	if err := c.do(ctx, http.MethodPost, "/v2/redis/database", n, &out); err != nil {
 		return nil, err
