@@ -183,7 +183,7 @@ func isCreateRequest(r *http.Request) bool {
 	}
 	p := strings.TrimSuffix(r.URL.Path, "/")
 	switch p {
-	case "/v1/caches", "/v2/redis/database", "/apikey":
+	case "/v1/caches", "/v2/redis/database", "/apikey", "/v2/vector/index", "/v2/search":
 		return true
 	}
 	rest, ok := strings.CutPrefix(p, "/v1/caches/")

@@ -15,7 +15,8 @@ type Options struct {
 	Account             Account       // zero: DefaultAccount()
 	Clients             []Client      // nil: DefaultClients()
 	AutoApprove         bool          // skip the consent pages
-	AccessTokenLifetime time.Duration // 0: DefaultAccessTokenLifetime
+	AccessTokenLifetime time.Duration // both providers'; 0: each one's default (PolyScale 1 h, Upstash 172800 s)
+	UpstashRefresh      RefreshPolicy // Upstash's refresh tokens; zero: rotation, no reuse interval (PolyScale's always rotate, as Hydra's)
 	PolyScaleAPIKey     string        // a static PolyScale API key (CI mode); "" = none
 	Redis               RedisSettings // what new Upstash databases point at
 	StateFile           string        // keep state across restarts (JSON, atomic); "" = memory only
@@ -63,7 +64,9 @@ func New(opts Options) (*Sandbox, error) {
 	if s.PolyScaleAuth, err = NewPolyScaleAuth(authCfg); err != nil {
 		return nil, err
 	}
-	if s.UpstashAuth, err = NewUpstashAuth(authCfg); err != nil {
+	upstashCfg := authCfg
+	upstashCfg.Refresh = opts.UpstashRefresh
+	if s.UpstashAuth, err = NewUpstashAuth(upstashCfg); err != nil {
 		return nil, err
 	}
 
@@ -81,6 +84,7 @@ func New(opts Options) (*Sandbox, error) {
 	}
 	RegisterPolyScaleAPI(mux, apiCfg)
 	RegisterUpstashAPI(mux, apiCfg)
+	RegisterUpstashKinds(mux, apiCfg) // Vector, Search, QStash (api_vector.go)
 	RegisterAdmin(mux, s.Faults, s.Counters, s.Store)
 	mux.HandleFunc("POST /_sandbox/deny-next", s.handleDenyNext)
 	mux.HandleFunc("POST /_sandbox/token-lifetime", s.handleTokenLifetime)

@@ -32,8 +32,8 @@ func newCmdDemo(stdout, stderr io.Writer) *cobra.Command {
 		Long: `Start a sandbox with auto-approve, then drive the real cachelink binary through
 the main job: connect both providers (the browser is this program's 'browse'
 command, plugged in through BROWSER like any user's browser), create a PolyScale
-cache for a sample Postgres origin and an Upstash database, and print both
-connection strings on stdout. Nothing touches your keychain or your config:
+cache for a sample Postgres origin, an Upstash database and an Upstash Vector
+index, and print their connection strings (the index's two variables) on stdout. Nothing touches your keychain or your config:
 the demo uses a temporary config directory and file credential store.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -195,6 +195,14 @@ func demo(ctx context.Context, cachelinkPath string, stdout, stderr io.Writer) e
 	if _, err := d.step(ctx, "Print its REST details for Upstash's SDKs", "connstr", "upstash", "demo-cache", "--format", "env", "--read-only"); err != nil {
 		return err
 	}
+	vectorEnv, err := d.step(ctx, "Create an Upstash Vector index (same login): its two variables",
+		"create", "upstash", "--kind", "vector", "--name", "demo-docs", "--region", "eu-west-1", "--dimensions", "384", "--similarity", "cosine")
+	if err != nil {
+		return err
+	}
+	if _, err := d.step(ctx, "List everything on Upstash, with its kind", "list", "upstash"); err != nil {
+		return err
+	}
 	if _, err := d.step(ctx, "Who is connected, and how", "status"); err != nil {
 		return err
 	}
@@ -202,6 +210,7 @@ func demo(ctx context.Context, cachelinkPath string, stdout, stderr io.Writer) e
 	fmt.Fprintln(stderr, "\nConnection strings:")
 	fmt.Fprintf(stdout, "DATABASE_URL=%s\n", pgURL)
 	fmt.Fprintf(stdout, "REDIS_URL=%s\n", redisURL)
+	fmt.Fprintln(stdout, vectorEnv) // UPSTASH_VECTOR_REST_URL and UPSTASH_VECTOR_REST_TOKEN
 	return nil
 }
 

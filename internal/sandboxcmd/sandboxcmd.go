@@ -69,6 +69,8 @@ type serveOptions struct {
 	apiKey        string
 	edgeHost      string
 	tokenLifetime time.Duration
+	rotation      string        // Upstash's refresh rotation: rotate, same or none
+	reuse         time.Duration // Upstash's reuse interval
 	redirectURIs  []string
 	faults        []string
 	redis         sandbox.RedisSettings
@@ -111,16 +113,32 @@ or, with a fixed port, print them without serving:
 	f.StringVar(&o.envFile, "env-file", "", "Also write the export lines to this file once listening")
 	f.StringVar(&o.apiKey, "polyscale-api-key", "", "Accept this static PolyScale API key (CI mode) and export POLYSCALE_API_KEY")
 	f.StringVar(&o.edgeHost, "edge-host", "", "PolyScale edge host to export (default: cachelink's own default)")
-	f.DurationVar(&o.tokenLifetime, "token-lifetime", sandbox.DefaultAccessTokenLifetime, "Access-token lifetime")
+	f.DurationVar(&o.tokenLifetime, "token-lifetime", 0, "Access-token lifetime of both providers (default: PolyScale 1h, Upstash 48h as Auth0's 172800 s)")
+	f.StringVar(&o.rotation, "upstash-refresh-rotation", "rotate", "Upstash refresh tokens: rotate (a new one each refresh, reuse detection), same (rotation off: the same one comes back) or none (rotation off: none comes back, the old one stays valid)")
+	f.DurationVar(&o.reuse, "upstash-reuse-interval", 0, "With rotation, how long a rotated-out Upstash refresh token is still accepted (Auth0's reuse interval)")
 	f.StringArrayVar(&o.redirectURIs, "redirect-uri", nil, "Register another redirect URI, as provider=URI (repeatable)")
 	f.StringArrayVar(&o.faults, "fault", nil, `Inject a fault from the start, as JSON, e.g. '{"kind":"error","count":2,"status":503}' (repeatable; see docs/sandbox.md)`)
 	f.StringVar(&o.redis.Endpoint, "redis-endpoint", "", "Endpoint given to new Upstash databases (default: a fake *.upstash.io name)")
 	f.IntVar(&o.redis.Port, "redis-port", 0, "Port given to new Upstash databases (default 6379)")
 	f.StringVar(&o.redis.Password, "redis-password", "", "Password given to new Upstash databases (default: random)")
+	f.Float64Var(&o.redis.SlugEndpoints, "slug-endpoints", 0.5, "Share (0 to 1) of new Upstash databases whose endpoint is a bare slug such as beloved-stallion-58500, as Upstash returns for some (every 1/share-th one; without --redis-endpoint)")
 	return cmd
 }
 
 func (o *serveOptions) sandboxOptions() (sandbox.Options, error) {
+	rotation, err := sandbox.ParseRefreshRotation(o.rotation)
+	if err != nil {
+		return sandbox.Options{}, usageError{fmt.Errorf("--upstash-refresh-rotation: %v", err)}
+	}
+	if o.reuse < 0 || (o.reuse > 0 && rotation != sandbox.RotateRefreshTokens) {
+		return sandbox.Options{}, usageError{fmt.Errorf("--upstash-reuse-interval %s: want a positive duration, with --upstash-refresh-rotation rotate", o.reuse)}
+	}
+	if o.tokenLifetime < 0 {
+		return sandbox.Options{}, usageError{fmt.Errorf("--token-lifetime %s: want a positive duration", o.tokenLifetime)}
+	}
+	if s := o.redis.SlugEndpoints; !(s >= 0 && s <= 1) {
+		return sandbox.Options{}, usageError{fmt.Errorf("--slug-endpoints %v: want a share from 0 to 1", s)}
+	}
 	clients := sandbox.DefaultClients()
 	for _, spec := range o.redirectURIs {
 		provider, uri, ok := strings.Cut(spec, "=")
@@ -142,6 +160,7 @@ func (o *serveOptions) sandboxOptions() (sandbox.Options, error) {
 		Clients:             clients,
 		AutoApprove:         o.autoApprove,
 		AccessTokenLifetime: o.tokenLifetime,
+		UpstashRefresh:      sandbox.RefreshPolicy{Rotation: rotation, ReuseInterval: o.reuse},
 		PolyScaleAPIKey:     o.apiKey,
 		Redis:               o.redis,
 		StateFile:           o.stateFile,

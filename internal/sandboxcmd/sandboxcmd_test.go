@@ -170,8 +170,12 @@ func TestDemoPrintsAConnectionString(t *testing.T) {
 		t.Fatalf("demo: %v\n%s", err, errOut.String())
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if len(lines) != 2 {
-		t.Fatalf("stdout = %q, want DATABASE_URL and REDIS_URL lines", out.String())
+	if len(lines) != 4 {
+		t.Fatalf("stdout = %q, want DATABASE_URL, REDIS_URL, UPSTASH_VECTOR_REST_URL and UPSTASH_VECTOR_REST_TOKEN lines", out.String())
+	}
+	if !regexp.MustCompile(`^UPSTASH_VECTOR_REST_URL=https://[a-z0-9-]+-vector\.upstash\.io$`).MatchString(lines[2]) ||
+		!regexp.MustCompile(`^UPSTASH_VECTOR_REST_TOKEN=\S+$`).MatchString(lines[3]) {
+		t.Errorf("last lines = %q, want the Vector index's two variables", lines[2:])
 	}
 	if !strings.HasPrefix(lines[0], "DATABASE_URL=postgres://app:s3cret@psedge.global:5432/shop?sslmode=verify-full&application_name=") {
 		t.Errorf("first line = %q, want the rewritten sample origin", lines[0])
@@ -179,7 +183,7 @@ func TestDemoPrintsAConnectionString(t *testing.T) {
 	if !regexp.MustCompile(`^REDIS_URL=rediss://default:[0-9a-f]+@[a-z0-9-]+\.upstash\.io:6379$`).MatchString(lines[1]) {
 		t.Errorf("second line = %q, want the new database's rediss:// URL", lines[1])
 	}
-	for _, step := range []string{"✓ Connected to PolyScale", "✓ Connected to Upstash", "✓ Created PolyScale cache demo-shop", "✓ Created Upstash database demo-cache"} {
+	for _, step := range []string{"✓ Connected to PolyScale", "✓ Connected to Upstash", "✓ Created PolyScale cache demo-shop", "✓ Created Upstash database demo-cache", "✓ Created Upstash Vector index demo-docs"} {
 		if !strings.Contains(errOut.String(), step) {
 			t.Errorf("stderr lacks %q", step)
 		}

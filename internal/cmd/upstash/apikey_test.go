@@ -118,7 +118,7 @@ func TestARejectedKeyIsReplacedOnceAndStored(t *testing.T) {
 	// The next command gets a 401, mints a new key with the stored login,
 	// stores it, and sends its request again: the user sees only success.
 	r := mustSucceed(t, e, "list", "upstash")
-	if r.Stdout != d.DatabaseID+"\tcache\teu-west-1\t-\t"+d.Endpoint+"\tactive\n" {
+	if r.Stdout != d.DatabaseID+"\tcache\teu-west-1\t-\t"+d.Endpoint+"\tactive\tredis\n" {
 		t.Errorf("stdout = %q", r.Stdout)
 	}
 	if n := v2(); n != 2 {

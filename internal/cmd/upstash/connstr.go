@@ -25,6 +25,8 @@ type ConnstrOptions struct {
 	ReadOnly bool
 	WriteEnv string
 	EnvName  string // the variable for the rediss:// URL in env lines
+	Kind     string // --kind: "" (a Redis database, else an index), redis, vector, search or qstash
+	Region   string // --region: the QStash region, with --kind qstash
 }
 
 // NewCmdConnstr returns `connstr upstash`. runF replaces the run function
@@ -45,13 +47,25 @@ func NewCmdConnstr(f *cmdutil.Factory, runF func(context.Context, *ConnstrOption
 --read-only uses the read-only REST token (REST, env and json only: the Redis
 protocol has no read-only password, so REDIS_URL is left out). --write-env FILE
 merges the env lines into FILE (other lines kept, 0600, atomic, never through a
-symlink) instead of printing them; --env-name renames REDIS_URL.`,
+symlink) instead of printing them; --env-name renames REDIS_URL.
+
+A Vector or Search index (--kind vector|search, or a name that is no
+database) prints UPSTASH_VECTOR_REST_URL and UPSTASH_VECTOR_REST_TOKEN (or
+UPSTASH_SEARCH_...) lines by default; --format rest|token|json, --read-only
+(the read-only token) and --write-env work as for a database. With --kind
+the lookup is one request whatever the kind.
+
+--kind qstash (no argument) prints the account's QStash token; --format env
+gives QSTASH_TOKEN and QSTASH_URL (for the regions Upstash names a URL for);
+--region picks one when the account has QStash in several.`,
 		Example: `  REDIS_URL=$(cachelink connstr upstash cache)
   cachelink connstr upstash cache --format env --write-env .env
   cachelink connstr upstash cache --format rest --read-only`,
-		Args: cmdutil.ExactArgs(1, "a database id or name"),
+		Args: connstrArgs(&opts.Kind),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.DBRef = args[0]
+			if len(args) > 0 {
+				opts.DBRef = args[0]
+			}
 			opts.JSON = f.Globals.JSON()
 			return cmdutil.Run(cmd, opts, runF, connstrRun)
 		},
@@ -60,10 +74,15 @@ symlink) instead of printing them; --env-name renames REDIS_URL.`,
 	cmd.Flags().BoolVar(&opts.ReadOnly, "read-only", false, "Use the read-only REST token")
 	cmd.Flags().StringVar(&opts.WriteEnv, "write-env", "", "Merge the env lines into this .env file (0600, atomic) instead of printing them")
 	cmd.Flags().StringVar(&opts.EnvName, "env-name", "REDIS_URL", "Variable name of the rediss:// URL for --format env and --write-env")
+	cmd.Flags().StringVar(&opts.Kind, "kind", "", "Its kind: redis, vector, search, or qstash (the account's QStash, no argument)")
+	cmd.Flags().StringVar(&opts.Region, "region", "", "With --kind qstash: the QStash region (eu-central-1 or us-east-1), when the account has several")
 	return cmd
 }
 
 func connstrRun(ctx context.Context, opts *ConnstrOptions) error {
+	if done, err := connstrKindRun(ctx, opts); done {
+		return err
+	}
 	format, err := cmdutil.ResolveFormat(opts.Format, opts.JSON, opts.WriteEnv, "redis", "rest", "env", "json")
 	if err != nil {
 		return err
@@ -75,6 +94,15 @@ func connstrRun(ctx context.Context, opts *ConnstrOptions) error {
 		return clierr.Usagef("the Redis protocol has no read-only password; --read-only works with --format rest, env or json")
 	}
 	_, d, err := findDatabase(ctx, opts.Upstash, opts.DBRef)
+	if err != nil {
+		return err
+	}
+	return connstrDatabase(opts, d)
+}
+
+// connstrDatabase prints how to reach the database d in opts.Format.
+func connstrDatabase(opts *ConnstrOptions, d *upstash.Database) error {
+	format, err := cmdutil.ResolveFormat(opts.Format, opts.JSON, opts.WriteEnv, "redis", "rest", "env", "json")
 	if err != nil {
 		return err
 	}

@@ -110,6 +110,11 @@ func TestCreateParsesIntoOptions(t *testing.T) {
 				Eviction: true, Budget: 20, BudgetSet: true, IfNotExists: true},
 		},
 		{
+			name: "plan",
+			args: []string{"--name", "cache", "--region", "eu-west-1", "--plan", "fixed_1gb"},
+			want: upstash.CreateOptions{Name: "cache", Region: "eu-west-1", Plan: "fixed_1gb"},
+		},
+		{
 			name: "budget 0 is given",
 			args: []string{"--name", "cache", "--region", "eu-west-1", "--budget", "0"},
 			want: upstash.CreateOptions{Name: "cache", Region: "eu-west-1", BudgetSet: true},

@@ -68,9 +68,12 @@ type CreateOptions struct {
 	Region      string
 	ReadRegions []string
 	Eviction    bool
-	Budget      int64
+	Budget      int64  // in upstash.BudgetUnit
+	Plan        string // --plan: one of upstash.Plans, "" = Upstash's default
 	IfNotExists bool
 	BudgetSet   bool // --budget was given (even as 0)
+
+	Index IndexCreateFlags // --kind and the flags of an index (kinds.go)
 }
 
 // NewCmdCreate returns `create upstash`. runF replaces the run function in
@@ -83,9 +86,18 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(context.Context, *CreateOptions)
 		Long: `Create a global Upstash Redis database (TLS always on) and print its
 rediss:// URL on stdout.
 
---region is the primary region: ` + strings.Join(upstash.PrimaryRegions, ", ") + `.
+--region is the primary region, on AWS:
+  ` + strings.Join(upstash.AWSRegions, ", ") + `
+or on GCP:
+  ` + strings.Join(upstash.GCPRegions, ", ") + `
 --read-region (repeatable) adds read replicas: AWS regions other than
-af-south-1, never the primary. Both are checked before calling Upstash.
+af-south-1, never the primary, and only with an AWS primary (a database
+lives on one platform).
+--plan is one of ` + strings.Join(upstash.Plans, ", ") + `
+(default: free or pay as you go, as Upstash decides for the account).
+--budget is the monthly budget in ` + upstash.BudgetUnit + `, as Upstash's Terraform provider
+reads it (Upstash's CLI documents cents; the API names no unit).
+All of these are checked before calling Upstash.
 
 If the connection drops after the request was sent, cachelink looks the
 database up by name and adopts it rather than creating a second one.
@@ -93,7 +105,16 @@ database up by name and adopts it rather than creating a second one.
 regions match, and exits 2 when they do not.
 
 -o json prints the database with its connection details (redis_url, rest_url,
-rest_token, read_only_rest_token).`,
+rest_token, read_only_rest_token).
+
+--kind vector creates an Upstash Vector index (--region eu-west-1, us-east-1
+or us-central1; --dimensions, --similarity cosine|euclidean|dot_product,
+optionally --embedding-model, --index-type, --sparse-embedding-model);
+--kind search an Upstash Search index (--region eu-west-1 or us-central1;
+plan free unless --plan). stdout is then the index's two variables as .env
+lines (UPSTASH_VECTOR_REST_URL/_TOKEN or UPSTASH_SEARCH_REST_URL/_TOKEN).
+--if-not-exists and adoption after a lost answer work the same way. QStash
+is not created: every account has it.`,
 		Example: `  cachelink create upstash --name cache --region eu-west-1
   cachelink create upstash --name cache --region us-east-1 --read-region eu-west-1 --read-region ap-south-1
   REDIS_URL=$(cachelink create upstash --name cache --region eu-west-1 --if-not-exists)`,
@@ -109,12 +130,17 @@ rest_token, read_only_rest_token).`,
 	fs.StringVar(&opts.Region, "region", "", "Primary region, such as eu-west-1")
 	fs.StringArrayVar(&opts.ReadRegions, "read-region", nil, "Read region (repeatable; AWS regions, never the primary)")
 	fs.BoolVar(&opts.Eviction, "eviction", false, "Evict keys when the database is full")
-	fs.Int64Var(&opts.Budget, "budget", 0, "Monthly budget in US dollars (pay as you go)")
+	fs.Int64Var(&opts.Budget, "budget", 0, "Monthly budget in "+upstash.BudgetUnit+" (pay as you go; Terraform's unit)")
+	fs.StringVar(&opts.Plan, "plan", "", "Plan: free, payg or fixed_250mb ... fixed_500gb (default: Upstash's)")
 	fs.BoolVar(&opts.IfNotExists, "if-not-exists", false, "Return the existing database of that name")
+	addKindCreateFlags(cmd, opts)
 	return cmd
 }
 
 func createRun(ctx context.Context, opts *CreateOptions) error {
+	if isIndexKind(opts.Index.Kind) {
+		return createIndexRun(ctx, opts)
+	}
 	if err := cmdutil.CheckName(opts.Name, "database id"); err != nil {
 		return err
 	}
@@ -122,6 +148,9 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 		return clierr.Usagef("--region is required: one of %s", strings.Join(upstash.PrimaryRegions, ", "))
 	}
 	if err := upstash.CheckRegions(opts.Region, opts.ReadRegions); err != nil {
+		return clierr.Wrap(clierr.Usage, err)
+	}
+	if err := upstash.CheckPlan(opts.Plan); err != nil {
 		return clierr.Wrap(clierr.Usage, err)
 	}
 	if opts.BudgetSet && opts.Budget < 0 {
@@ -180,7 +209,7 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 // create sends the create once; after a lost answer it adopts the new
 // database of that name instead of making a second one.
 func create(ctx context.Context, client *upstash.Client, opts *CreateOptions, before []upstash.Database) (*upstash.Database, error) {
-	body := upstash.NewDatabase{Name: opts.Name, PrimaryRegion: opts.Region, ReadRegions: opts.ReadRegions}
+	body := upstash.NewDatabase{Name: opts.Name, PrimaryRegion: opts.Region, ReadRegions: opts.ReadRegions, Plan: opts.Plan}
 	if opts.Eviction {
 		body.Eviction = &opts.Eviction
 	}
@@ -221,29 +250,31 @@ type ListOptions struct {
 	IO      *iostreams.IOStreams
 	Upstash func() (*upstash.Client, error) // the Developer API client
 	JSON    bool                            // -o json
+
+	Kind string // --kind: "" (every kind), redis, vector or search
 }
 
 // NewCmdList returns `list upstash`. runF replaces the run function in
 // tests.
 func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *ListOptions) error) *cobra.Command {
 	opts := &ListOptions{IO: f.IOStreams, Upstash: newClient(f)}
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "upstash",
 		Short: "List Upstash Redis databases",
 		Long: `List the account's Redis databases: a table on a terminal, tab-separated
 columns without a header when piped (id, name, primary region, read regions,
 endpoint, state), or a JSON array with -o json (with connection details).
-Passwords and tokens are never shown in the table.`,
+Passwords and tokens are never shown in the table. The Vector and Search
+indexes follow, with a last KIND column (redis, vector, search); --kind
+lists one kind only.`,
 		Args: cmdutil.ExactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.JSON = f.Globals.JSON()
-			return cmdutil.Run(cmd, opts, runF, listRun)
+			return cmdutil.Run(cmd, opts, runF, listKindsRun)
 		},
 	}
-}
-
-func listRun(ctx context.Context, opts *ListOptions) error {
-	return cmdutil.List(ctx, opts.IO, opts.JSON, opts.Upstash, (*upstash.Client).ListDatabases, ToJSON, table)
+	cmd.Flags().StringVar(&opts.Kind, "kind", "", "Only this kind: redis, vector or search")
+	return cmd
 }
 
 // table is the list of databases, the same columns on a terminal and
@@ -270,19 +301,21 @@ type GetOptions struct {
 	JSON    bool                            // -o json
 
 	DBRef string // the database id or name
+	Kind  string // --kind: "" (a Redis database, else an index), redis, vector or search
 }
 
 // NewCmdGet returns `get upstash <id|name>`. runF replaces the run
 // function in tests.
 func NewCmdGet(f *cmdutil.Factory, runF func(context.Context, *GetOptions) error) *cobra.Command {
 	opts := &GetOptions{IO: f.IOStreams, Upstash: newClient(f)}
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "upstash <id|name>",
 		Short: "Show an Upstash Redis database",
 		Long: `Show one Upstash database, by id or name (a name two databases share exits 2
 listing their ids). The text form masks the password and tokens; -o json
 includes them with the connection details. Exits 3 when there is no such
-database.`,
+database. A Vector or Search index is shown the same way (--kind
+vector|search, or a name that is no database).`,
 		Args: cmdutil.ExactArgs(1, "a database id or name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.DBRef = args[0]
@@ -290,13 +323,19 @@ database.`,
 			return cmdutil.Run(cmd, opts, runF, getRun)
 		},
 	}
+	cmd.Flags().StringVar(&opts.Kind, "kind", "", "Its kind: redis, vector or search (default: a Redis database, else an index)")
+	return cmd
 }
 
 func getRun(ctx context.Context, opts *GetOptions) error {
-	_, d, err := findDatabase(ctx, opts.Upstash, opts.DBRef)
+	_, r, err := lookupResource(ctx, opts.Upstash, opts.Kind, opts.DBRef)
 	if err != nil {
 		return err
 	}
+	if r.DB == nil {
+		return output.Print(opts.IO, opts.JSON, IndexToJSON(r.Kind, r.Index), indexDetail(r.Kind, r.Index))
+	}
+	d := r.DB
 	return output.Print(opts.IO, opts.JSON, ToJSON(d), detail(d))
 }
 
@@ -338,6 +377,7 @@ type DeleteOptions struct {
 
 	DBRef string // the database id or name
 	Yes   bool   // --yes
+	Kind  string // --kind: "" (a Redis database, else an index), redis, vector or search
 }
 
 // NewCmdDelete returns `delete upstash <id|name>`. runF replaces the run
@@ -350,7 +390,8 @@ func NewCmdDelete(f *cmdutil.Factory, runF func(context.Context, *DeleteOptions)
 		Long: `Delete an Upstash Redis database and its data, by id or name. On a terminal
 cachelink asks you to type the database's name first; scripts pass --yes
 (without it, and without a terminal, nothing is deleted and the command exits
-2). Exits 3 when there is no such database.`,
+2). Exits 3 when there is no such database. A Vector or Search index is
+deleted the same way (--kind vector|search, or a name that is no database).`,
 		Example: `  cachelink delete upstash cache
   cachelink delete upstash 3f6b2d4e-1111-4222-8333-444455556666 --yes`,
 		Args: cmdutil.ExactArgs(1, "a database id or name"),
@@ -360,14 +401,19 @@ cachelink asks you to type the database's name first; scripts pass --yes
 		},
 	}
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "Delete without asking")
+	cmd.Flags().StringVar(&opts.Kind, "kind", "", "Its kind: redis, vector or search (default: a Redis database, else an index)")
 	return cmd
 }
 
 func deleteRun(ctx context.Context, opts *DeleteOptions) error {
-	client, d, err := findDatabase(ctx, opts.Upstash, opts.DBRef)
+	client, r, err := lookupResource(ctx, opts.Upstash, opts.Kind, opts.DBRef)
 	if err != nil {
 		return err
 	}
+	if r.DB == nil {
+		return deleteIndex(ctx, opts, client, r.Kind, r.Index)
+	}
+	d := r.DB
 	what := fmt.Sprintf("the Upstash database %s (%s, %s)", cmdutil.OneLine(d.Name), d.ID, cmdutil.OneLine(d.PrimaryRegion))
 	if err := opts.ConfirmDelete(opts.Yes, what, d.Name, "Its data is lost."); err != nil {
 		return err
@@ -387,29 +433,46 @@ type ResetPasswordOptions struct {
 	JSON    bool                            // -o json
 
 	DBRef string // the database id or name
+
+	QStash QStashRotateOptions // --kind qstash: rotate the QStash token (qstash.go)
+	// ConfirmRotate asks on a terminal before the QStash token is replaced
+	// (see confirmRotate).
+	ConfirmRotate func(yes bool, what, warning string) error
 }
 
 // NewCmdResetPassword returns `reset-password <db>`. runF replaces the run
 // function in tests.
 func NewCmdResetPassword(f *cmdutil.Factory, runF func(context.Context, *ResetPasswordOptions) error) *cobra.Command {
-	opts := &ResetPasswordOptions{IO: f.IOStreams, Upstash: newClient(f)}
-	return &cobra.Command{
+	opts := &ResetPasswordOptions{IO: f.IOStreams, Upstash: newClient(f), ConfirmRotate: confirmRotate(f)}
+	cmd := &cobra.Command{
 		Use:   "reset-password <db-id|db-name>",
 		Short: "Give an Upstash Redis database a new password and print its new URL",
 		Long: `Give an Upstash Redis database a new password and new REST tokens, and print
 the new rediss:// URL on stdout (-o json: the database with its new connection
-details). Clients using the old password stop working at once.`,
+details). Clients using the old password stop working at once.
+
+--kind qstash (no argument) rotates the account's QStash token instead: on a
+terminal it asks first; scripts pass --yes (without it, and without a
+terminal, nothing changes and the command exits 2). stdout is the new token;
+--write-env FILE merges QSTASH_TOKEN (and QSTASH_URL) into FILE instead.`,
 		Example: `  REDIS_URL=$(cachelink reset-password cache)`,
-		Args:    cmdutil.ExactArgs(1, "a database id or name"),
+		Args:    connstrArgs(&opts.QStash.Kind),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.DBRef = args[0]
+			if len(args) > 0 {
+				opts.DBRef = args[0]
+			}
 			opts.JSON = f.Globals.JSON()
 			return cmdutil.Run(cmd, opts, runF, resetPasswordRun)
 		},
 	}
+	addQStashRotateFlags(cmd, &opts.QStash)
+	return cmd
 }
 
 func resetPasswordRun(ctx context.Context, opts *ResetPasswordOptions) error {
+	if done, err := rotateQStashRun(ctx, opts); done {
+		return err
+	}
 	client, d, err := findDatabase(ctx, opts.Upstash, opts.DBRef)
 	if err != nil {
 		return err

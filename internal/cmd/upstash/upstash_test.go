@@ -457,8 +457,8 @@ func TestListInThreeForms(t *testing.T) {
 
 		t.Run("piped: tab-separated, no header", func(t *testing.T) {
 			r := mustSucceed(t, e, "list", "upstash")
-			want := a.DatabaseID + "\tcache\teu-west-1\t-\t" + a.Endpoint + "\tactive\n" +
-				b.DatabaseID + "\tsessions\tus-east-1\teu-west-1,ap-south-1\t" + b.Endpoint + "\tactive\n"
+			want := a.DatabaseID + "\tcache\teu-west-1\t-\t" + a.Endpoint + "\tactive\tredis\n" +
+				b.DatabaseID + "\tsessions\tus-east-1\teu-west-1,ap-south-1\t" + b.Endpoint + "\tactive\tredis\n"
 			if r.Stdout != want {
 				t.Errorf("stdout = %q\nwant     %q", r.Stdout, want)
 			}
@@ -474,9 +474,9 @@ func TestListInThreeForms(t *testing.T) {
 				t.Fatalf("want a header and two rows:\n%s", r.Stdout)
 			}
 			for i, fields := range [][]string{
-				{"ID", "NAME", "REGION", "READ", "REGIONS", "ENDPOINT", "STATE"},
-				{a.DatabaseID, "cache", "eu-west-1", "-", a.Endpoint, "active"},
-				{b.DatabaseID, "sessions", "us-east-1", "eu-west-1,ap-south-1", b.Endpoint, "active"},
+				{"ID", "NAME", "REGION", "READ", "REGIONS", "ENDPOINT", "STATE", "KIND"},
+				{a.DatabaseID, "cache", "eu-west-1", "-", a.Endpoint, "active", "redis"},
+				{b.DatabaseID, "sessions", "us-east-1", "eu-west-1,ap-south-1", b.Endpoint, "active", "redis"},
 			} {
 				if got := strings.Fields(lines[i]); strings.Join(got, "|") != strings.Join(fields, "|") {
 					t.Errorf("line %d = %q, want the columns %v", i, lines[i], fields)
