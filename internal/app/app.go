@@ -70,6 +70,12 @@ func RunWith(ctx context.Context, ios *iostreams.IOStreams, args []string, confi
 	if err == nil {
 		return ExitOK
 	}
+	// `cachelink run` exits with its command's status, even after the
+	// signal that ended it, and the command has said what it had to say.
+	var child interface{ ExitStatus() int }
+	if errors.As(err, &child) {
+		return child.ExitStatus()
+	}
 	if ctx.Err() != nil {
 		fmt.Fprintln(ios.ErrOut, "Interrupted.")
 		return ExitInterrupted

@@ -11,6 +11,7 @@ import (
 	"github.com/cachelink/cachelink/internal/clierr"
 	"github.com/cachelink/cachelink/internal/cmd/auth"
 	"github.com/cachelink/cachelink/internal/cmd/doctor"
+	"github.com/cachelink/cachelink/internal/cmd/run"
 	"github.com/cachelink/cachelink/internal/cmd/version"
 	"github.com/cachelink/cachelink/internal/cmdutil"
 )
@@ -83,6 +84,7 @@ exactly the connection string. Progress, hints and warnings go to stderr.`,
 	}
 	add("auth", auth.NewCmdConnect(f, nil), auth.NewCmdDisconnect(f, nil), auth.NewCmdStatus(f, nil), auth.NewCmdToken(f, nil))
 	add("resources", providerVerbs(f)...)
+	add("resources", run.NewCmdRun(f, nil))
 	add("tool", doctor.NewCmdDoctor(f, nil), version.NewCmdVersion(f, nil))
 	cmd.SetHelpCommandGroupID("tool")
 	cmd.SetCompletionCommandGroupID("tool")
