@@ -1,6 +1,7 @@
 package account
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -77,6 +78,17 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 // clients built on it name it in their hints (`cachelink connect ...
 // --profile work`).
 func (t *Transport) LoginProfile() string { return t.Profile }
+
+// LoginScopes are the scopes of the credential the transport sends, as
+// stored with the login; known is false when they are not known (an API
+// key, a credential from the environment, a login stored without them).
+func (t *Transport) LoginScopes(ctx context.Context) (scopes []string, known bool) {
+	c, err := t.Resolver.Resolve(ctx, t.Provider, t.Profile)
+	if err != nil || c == nil || c.FromEnv() || c.APIKey() || len(c.Scopes) == 0 {
+		return nil, false
+	}
+	return append([]string(nil), c.Scopes...), true
+}
 
 // check refuses, before anything is sent, a credential that cannot be put
 // on a request (see Resolver.Env for the environment's).

@@ -3,13 +3,12 @@ package polyscale
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/cachelink/cachelink/internal/clierr"
 	"github.com/cachelink/cachelink/internal/httpx"
@@ -49,13 +48,28 @@ type Client struct {
 	// Profile is the --profile whose login HTTP sends, named in the hints
 	// of errors ("" or "default": none).
 	Profile string
+	// HeldScopes, when set, tells the scopes of the credential HTTP sends
+	// (known false: an API key, or not known), for the hint of a 403.
+	HeldScopes func(context.Context) (scopes []string, known bool)
+}
+
+// scopeTeller is a transport that tells the scopes of the credential it
+// sends (account.Transport does).
+type scopeTeller interface {
+	LoginScopes(context.Context) ([]string, bool)
 }
 
 // NewClient is the client of the API at baseURL, sending through hc. The
 // profile its hints name is that of hc's transport when it tells one
 // (account.Transport does).
 func NewClient(baseURL string, hc *http.Client) *Client {
-	return &Client{BaseURL: baseURL, HTTP: hc, Profile: provider.TransportProfile(hc)}
+	c := &Client{BaseURL: baseURL, HTTP: hc, Profile: provider.TransportProfile(hc)}
+	if hc != nil {
+		if t, ok := hc.Transport.(scopeTeller); ok {
+			c.HeldScopes = t.LoginScopes
+		}
+	}
+	return c
 }
 
 // APIError is an answer that is not a success, in PolyScale's format
@@ -81,13 +95,58 @@ var ErrAmbiguous = httpx.ErrAmbiguous
 func (c *Client) do(ctx context.Context, method, path string, body any, out any) error {
 	u := strings.TrimRight(c.BaseURL, "/") + path
 	return httpx.Exchange(ctx, c.HTTP, "PolyScale", method, u, body, out, func(method string, status int, body []byte) error {
-		return apiError(method, status, body, c.Profile)
+		err := apiError(method, status, body, c.Profile)
+		var ce *clierr.Error
+		if status == http.StatusForbidden && errors.As(err, &ce) {
+			var held []string
+			known := false
+			if c.HeldScopes != nil {
+				held, known = c.HeldScopes(ctx)
+			}
+			ce.Hint = forbiddenHint(method, path, held, known, c.Profile)
+		}
+		return err
 	})
 }
 
-// scopeInMessage finds a scope named in a 403's message; compiled on first
-// use, not at every start.
-var scopeInMessage = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(caches|cacheRules):(read|write)`) })
+// ScopeFor is the scope PolyScale asks of a request: caches:read or
+// caches:write for caches, cacheRules:read or cacheRules:write for their
+// rules (cache-ttls); a read is GET.
+func ScopeFor(method, path string) string {
+	s := "caches"
+	if strings.Contains(path, "/cache-ttls") {
+		s = "cacheRules"
+	}
+	if method == http.MethodGet || method == http.MethodHead {
+		return s + ":read"
+	}
+	return s + ":write"
+}
+
+// forbiddenHint is the hint of a 403: from the scope the request needs and
+// the scopes the credential holds, never from the text of the answer.
+func forbiddenHint(method, path string, held []string, known bool, profile string) string {
+	need := ScopeFor(method, path)
+	connect := provider.ConnectCommand(Provider, profile)
+	switch {
+	case !known:
+		return fmt.Sprintf("This needs the scope %s: use an API key that has it, or run `%s --scopes %s`.",
+			need, connect, strings.Join(Scopes, ","))
+	case !slices.Contains(held, need):
+		return fmt.Sprintf("The login lacks the scope %s (it holds %s): run `%s --scopes %s`.",
+			need, heldList(held), connect, strings.Join(Scopes, ","))
+	}
+	return fmt.Sprintf("The login holds the scope %s, but PolyScale refused: check that your role in the workspace allows it, or run `%s` to log in again.",
+		need, connect)
+}
+
+// heldList names the scopes held, for a hint.
+func heldList(held []string) string {
+	if len(held) == 0 {
+		return "none"
+	}
+	return strings.Join(held, ", ")
+}
 
 // apiError maps PolyScale's errors to the exit codes; its hints name
 // profile.
@@ -107,12 +166,8 @@ func apiError(method string, status int, body []byte, profile string) error {
 	case status == http.StatusUnauthorized:
 		return clierr.Wrap(clierr.Auth, ae).WithHint("Run `" + provider.ConnectCommand(Provider, profile) + "`, or check " + EnvAPIKey + ".")
 	case status == http.StatusForbidden:
-		hint := "The credential lacks a permission this needs."
-		if s := scopeInMessage().FindString(ae.Message); s != "" {
-			hint = fmt.Sprintf("The login lacks the scope %s: run `%s --scopes %s`, or use an API key that has it.",
-				s, provider.ConnectCommand(Provider, profile), strings.Join(Scopes, ","))
-		}
-		return clierr.Wrap(clierr.Auth, ae).WithHint(hint)
+		// Client.do gives the hint, from the request and the scopes held.
+		return clierr.Wrap(clierr.Auth, ae).WithHint("The credential lacks a permission this needs.")
 	case status == http.StatusNotFound:
 		return clierr.Wrap(clierr.NotFound, ae)
 	case status == http.StatusBadRequest, status == http.StatusConflict, status == http.StatusUnprocessableEntity:
@@ -188,7 +243,7 @@ func (c *Client) GetRule(ctx context.Context, cacheID, key string) (*Rule, error
 // CreateRule creates a rule.
 func (c *Client) CreateRule(ctx context.Context, cacheID string, r Rule) (*Rule, error) {
 	var out Rule
-	r.CacheID = ""
+	r.CacheID = cacheID // in the body too, as PolyScale's own client sends it
 	if err := c.do(ctx, http.MethodPost, "/v1/caches/"+url.PathEscape(cacheID)+"/cache-ttls", r, &out); err != nil {
 		return nil, err
 	}

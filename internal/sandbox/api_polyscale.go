@@ -193,9 +193,30 @@ func (a *polyAPI) createCache(w http.ResponseWriter, r *http.Request, p Principa
 		DefaultCachingBehaviour: *b.DefaultCachingBehaviour,
 		CreatedAt:               time.Now().UTC().Format(time.RFC3339),
 	}
+	c.ConnectionURITemplate = connectionURITemplate(c)
 	a.cfg.Store.addCache(c)
 	a.cfg.Counters.Creates.Add(1)
 	writeJSON(w, http.StatusCreated, map[string]string{"id": c.ID})
+}
+
+// polyEdgeHost is the edge host the sandbox's connection URI templates name.
+const polyEdgeHost = "psedge.global"
+
+// connectionURITemplate is the connection URI PolyScale returns with a cache:
+// the edge's host and port, the cache id where the database type carries it
+// (application_name for PostgreSQL, a "<cache id>-" prefix on the user name
+// for MySQL, MariaDB and SQL Server), and placeholders in brackets for what
+// PolyScale does not know.
+func connectionURITemplate(c Cache) string {
+	switch c.Database {
+	case "postgres":
+		return fmt.Sprintf("postgres://[USERNAME]:[PASSWORD]@%s:5432/[DATABASE]?application_name=%s", polyEdgeHost, c.ID)
+	case "mysql", "mariadb":
+		return fmt.Sprintf("mysql://%s-[USERNAME]:[PASSWORD]@%s:3306/[DATABASE]", c.ID, polyEdgeHost)
+	case "mssql":
+		return fmt.Sprintf("sqlserver://%s-[USERNAME]:[PASSWORD]@%s:1433?database=[DATABASE]", c.ID, polyEdgeHost)
+	}
+	return fmt.Sprintf("https://%s/%s/graphql", polyEdgeHost, c.ID)
 }
 
 func (a *polyAPI) deleteCache(w http.ResponseWriter, r *http.Request, p Principal) {
@@ -279,6 +300,9 @@ type ruleBody struct {
 	Type  *string         `json:"type"`
 	Value json.RawMessage `json:"value"`
 	Name  *string         `json:"name"`
+	// CacheID is sent by PolyScale's own client; when given it must be
+	// the cache of the path.
+	CacheID *string `json:"cacheId"`
 }
 
 func (a *polyAPI) createRule(w http.ResponseWriter, r *http.Request, p Principal) {
@@ -289,6 +313,10 @@ func (a *polyAPI) createRule(w http.ResponseWriter, r *http.Request, p Principal
 	var b ruleBody
 	if err := decodeJSON(r, &b, ""); err != nil {
 		badRequest(w, err.Error())
+		return
+	}
+	if b.CacheID != nil && *b.CacheID != id {
+		badRequest(w, fmt.Sprintf("cacheId %s is not the cache of the path (%s)", *b.CacheID, id))
 		return
 	}
 	if b.Type == nil {

@@ -27,6 +27,9 @@ type Cache struct {
 	CachingEnabled          bool    `json:"cachingEnabled"`
 	DefaultCachingBehaviour string  `json:"defaultCachingBehaviour"`
 	CreatedAt               string  `json:"createdAt"`
+	// ConnectionURITemplate is how clients connect through the edge, with
+	// placeholders in brackets; PolyScale returns it on every cache.
+	ConnectionURITemplate string `json:"connectionUriTemplate"`
 }
 
 // CacheRule is a PolyScale cache (TTL) rule.
@@ -123,6 +126,11 @@ func LoadStore(path string, acct Account) (*Store, error) {
 func (st *StoreState) normalize() {
 	if st.Caches == nil {
 		st.Caches = []Cache{}
+	}
+	for i := range st.Caches {
+		if st.Caches[i].ConnectionURITemplate == "" {
+			st.Caches[i].ConnectionURITemplate = connectionURITemplate(st.Caches[i])
+		}
 	}
 	if st.CacheRules == nil {
 		st.CacheRules = []CacheRule{}
@@ -293,11 +301,27 @@ func (s *Store) getRule(cacheID, key string) (CacheRule, bool) {
 	return at(s.st.CacheRules, s.ruleIndexLocked(cacheID, key))
 }
 
+// autoOrManual reports whether typ is AUTO or MANUAL: the two rules of a
+// template that say who decides its caching, of which a key holds one.
+func autoOrManual(typ string) bool { return typ == "AUTO" || typ == "MANUAL" }
+
+// addRule adds r. A key holds one rule: an AUTO rule on a key that holds a
+// MANUAL one (or a MANUAL on an AUTO) replaces it, as PolyScale switches
+// the template; any other rule on a taken key is errKeyTaken.
 func (s *Store) addRule(r CacheRule) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.ruleIndexLocked(r.CacheID, r.Key) >= 0 {
-		return errKeyTaken
+	if i := s.ruleIndexLocked(r.CacheID, r.Key); i >= 0 {
+		old := s.st.CacheRules[i]
+		if !autoOrManual(old.Type) || !autoOrManual(r.Type) || old.Type == r.Type {
+			return errKeyTaken
+		}
+		if r.Name == "" {
+			r.Name = old.Name
+		}
+		s.st.CacheRules[i] = r
+		s.mutatedLocked()
+		return nil
 	}
 	s.st.CacheRules = append(s.st.CacheRules, r)
 	s.mutatedLocked()

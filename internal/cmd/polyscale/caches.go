@@ -108,12 +108,19 @@ func getRun(ctx context.Context, opts *GetOptions) error {
 	if err != nil {
 		return err
 	}
-	return output.Print(opts.IO, opts.JSON, cacheJSON(c), detail(c))
+	return output.Print(opts.IO, opts.JSON, getJSON{CacheJSON: cacheJSON(c), ConnectionURITemplate: c.ConnectionURITemplate}, detail(c))
+}
+
+// getJSON is one cache for `get polyscale -o json`: CacheJSON and the
+// connection URI template PolyScale returns with it.
+type getJSON struct {
+	CacheJSON
+	ConnectionURITemplate string `json:"connection_uri_template,omitempty"`
 }
 
 // detail is one cache for `get polyscale`.
 func detail(c *polyscale.Cache) output.Detail {
-	d := output.Detail{Width: 13}
+	d := output.Detail{Width: 25}
 	d.Add("id", c.ID)
 	d.Add("name", c.Name)
 	if c.Description != nil && *c.Description != "" {
@@ -126,7 +133,7 @@ func detail(c *polyscale.Cache) output.Detail {
 		d.Add("created", c.CreatedAt)
 	}
 	if c.ConnectionURITemplate != "" {
-		d.Add("template", c.ConnectionURITemplate)
+		d.Add("connection_uri_template", c.ConnectionURITemplate)
 	}
 	return d
 }

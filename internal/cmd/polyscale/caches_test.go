@@ -391,13 +391,18 @@ func TestGetByIDAndByName(t *testing.T) {
 	if byID.Stdout != byName.Stdout {
 		t.Errorf("by id and by name differ:\n%s\n---\n%s", byID.Stdout, byName.Stdout)
 	}
-	want := "id:          " + id + "\n" +
-		"name:        shop\n" +
-		"description: the shop\n" +
-		"type:        postgres\n" +
-		"origin:      127.0.0.1:5432\n" +
-		"caching:     on (autoCached)\n" +
-		"created:     " + c.CreatedAt + "\n"
+	tmpl := "postgres://[USERNAME]:[PASSWORD]@psedge.global:5432/[DATABASE]?application_name=" + id
+	if c.ConnectionURITemplate != tmpl {
+		t.Errorf("sandbox connectionUriTemplate = %q, want %q", c.ConnectionURITemplate, tmpl)
+	}
+	want := "id:                      " + id + "\n" +
+		"name:                    shop\n" +
+		"description:             the shop\n" +
+		"type:                    postgres\n" +
+		"origin:                  127.0.0.1:5432\n" +
+		"caching:                 on (autoCached)\n" +
+		"created:                 " + c.CreatedAt + "\n" +
+		"connection_uri_template: " + tmpl + "\n"
 	if byID.Stdout != want {
 		t.Errorf("stdout = %q\nwant     %q", byID.Stdout, want)
 	}
@@ -408,7 +413,8 @@ func TestGetByIDAndByName(t *testing.T) {
 		t.Fatal(err)
 	}
 	for k, v := range map[string]any{"id": id, "name": "shop", "description": "the shop", "type": "postgres", "host": "127.0.0.1",
-		"port": float64(5432), "caching": true, "default_caching_behaviour": "autoCached", "created_at": c.CreatedAt} {
+		"port": float64(5432), "caching": true, "default_caching_behaviour": "autoCached", "created_at": c.CreatedAt,
+		"connection_uri_template": tmpl} {
 		if got[k] != v {
 			t.Errorf("-o json %s = %v, want %v", k, got[k], v)
 		}
@@ -419,7 +425,7 @@ func TestGetANameTwoCachesShareExits2ListingBoth(t *testing.T) {
 	t.Parallel()
 	e := ciSandbox(t)
 	a := newCacheViaCLI(t, e, "shop", 5432)
-	b := newCacheViaCLI(t, e, "shop", 6432)
+	b := newCacheViaCLI(t, e, "shop", 6432, "--allow-duplicate")
 
 	r := expectExit(t, e, 2, "get", "polyscale", "shop")
 	if !strings.Contains(r.Stderr, `2 PolyScale caches are named "shop": `+a+", "+b) || !strings.Contains(r.Stderr, "Use the cache id") {
@@ -822,7 +828,7 @@ func TestAnAdoptedCacheIsTheNewOneNotAnOlderNamesake(t *testing.T) {
 	older := cmdtest.DecodePipedJSON[createJSON](t, e.MustRun(t, "create", "polyscale", "--name", "shop", "--origin-env", "DATABASE_URL", "-o", "json").Stdout).ID
 	e.AddFault(t, sandbox.FaultRule{Kind: sandbox.FaultDropAfterCreate, Count: 1})
 
-	r := e.MustRun(t, "create", "polyscale", "--name", "shop", "--origin-env", "DATABASE_URL")
+	r := e.MustRun(t, "create", "polyscale", "--name", "shop", "--origin-env", "DATABASE_URL", "--allow-duplicate")
 
 	cs := sandboxCaches(e)
 	if len(cs) != 2 || createCount(e) != 2 || cs[0].ID != older {
@@ -948,7 +954,7 @@ func TestListAndGetKeepProviderTextOnOneLine(t *testing.T) {
 		t.Errorf("table: %q", r.Stdout)
 	}
 	r = e.MustRun(t, "get", "polyscale", id)
-	if strings.Contains(r.Stdout, "\x1b") || !strings.Contains(r.Stdout, "origin:      db evil") {
+	if strings.Contains(r.Stdout, "\x1b") || !strings.Contains(r.Stdout, "origin:                  db evil") {
 		t.Errorf("get: %q", r.Stdout)
 	}
 }

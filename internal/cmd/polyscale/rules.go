@@ -22,11 +22,12 @@ func NewCmdRules(f *cmdutil.Factory) *cobra.Command {
 a query or a query template stay cached (a TTL), or whether PolyScale decides
 that by itself for a template.
 
-A rule is found by its target: --table NAME, --query SQL or --template ID.
-The cache is given by id or by name, as everywhere else.`,
+A rule is for a table (--table NAME) or a query template (--template ID, the
+id PolyScale generates for a template and shows in its console). The cache
+is given by id or by name, as everywhere else.`,
 		Example: `  cachelink rules list shop
   cachelink rules set shop --table orders --ttl 5m
-  cachelink rules set shop --query 'SELECT * FROM products WHERE id = $1' --ttl 30s
+  cachelink rules set shop --template 4f1c2a --ttl 30s
   cachelink rules set shop --template 4f1c2a --auto
   cachelink rules delete shop --table orders`,
 		Args: cobra.NoArgs,
@@ -122,8 +123,12 @@ type targetFlags struct {
 func (tf *targetFlags) register(cmd *cobra.Command, verb string) {
 	fs := cmd.Flags()
 	fs.StringVar(&tf.Table, "table", "", verb+" the rule for this table")
-	fs.StringVar(&tf.Query, "query", "", verb+" the rule for this SQL query (its key is derived from the SQL)")
-	fs.StringVar(&tf.Template, "template", "", verb+" the rule for this query template id")
+	fs.StringVar(&tf.Query, "query", "", verb+" the rule an earlier cachelink made for this SQL query (its key is derived from the SQL)")
+	fs.StringVar(&tf.Template, "template", "", verb+" the rule for this query template id, as PolyScale shows it")
+	if !tf.withKey {
+		// Set refuses --query (see refuseQuery); it stays, hidden, to say so.
+		_ = fs.MarkHidden("query")
+	}
 	if tf.withKey {
 		fs.StringVar(&tf.Key, "key", "", verb+" the rule with this key, whatever its type (as `rules list` shows it)")
 	}
@@ -148,7 +153,13 @@ func (tf *targetFlags) resolve(cmd *cobra.Command, ref string) (ruleTarget, erro
 			given = append(given, i)
 		}
 	}
-	list := strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+	// Set makes no --query rules (see refuseQuery): its messages offer
+	// --table and --template.
+	offered := names
+	if !tf.withKey {
+		offered = []string{"--table", "--template"}
+	}
+	list := strings.Join(offered[:len(offered)-1], ", ") + " or " + offered[len(offered)-1]
 	switch len(given) {
 	case 0:
 		return ruleTarget{}, clierr.Usagef("%s needs what the rule is for: %s", cmd.CommandPath(), list).

@@ -39,16 +39,19 @@ type RulesSetOptions struct {
 func NewCmdRulesSet(f *cmdutil.Factory, runF func(context.Context, *RulesSetOptions) error) *cobra.Command {
 	opts := &RulesSetOptions{IO: f.IOStreams, PolyScale: newClient(f)}
 	cmd := &cobra.Command{
-		Use:   "set <cache-id|cache-name> (--table T | --query SQL | --template ID) (--ttl DURATION | --auto | --manual) [--name NAME]",
+		Use:   "set <cache-id|cache-name> (--table T | --template ID) (--ttl DURATION | --auto | --manual) [--name NAME]",
 		Short: "Create or update a rule",
 		Long: `Create a cache rule, or update the one the target already has.
 
 The target (exactly one):
   --table T       a TABLE rule: results that read table T stay cached for --ttl
-  --query SQL     a QUERY rule for that exact SQL; its key is the first 16 hex
-                  characters of the SHA-256 of the SQL (surrounding whitespace
-                  removed), and its name is the SQL unless --name says otherwise
-  --template ID   a TEMPLATE rule for PolyScale's query template ID
+  --template ID   a TEMPLATE rule for PolyScale's query template ID, the id
+                  PolyScale generates for a template and shows in its console
+
+There is no --query: PolyScale matches a query's rule by its template id,
+never by its SQL, so set refuses --query (exit 2) and asks for the template
+id. Rules an earlier cachelink made with --query are still listed, and
+deleted with rules delete --query or --key.
 
 What the rule does (exactly one):
   --ttl DURATION  cache for that long: a duration such as 30s, 5m or 1h30m, in
@@ -72,7 +75,7 @@ Everything is checked before the first request. The resulting rule is shown
 on stderr; with -o json it is printed on stdout (key, type, ttl_seconds,
 name, cache_id). Exits 3 when there is no such cache.`,
 		Example: `  cachelink rules set shop --table orders --ttl 5m
-  cachelink rules set shop --query 'SELECT * FROM products WHERE id = $1' --ttl 30s --name product-by-id
+  cachelink rules set shop --template 4f1c2a --ttl 30s --name product-by-id
   cachelink rules set shop --template 4f1c2a --auto
   cachelink rules set shop --template 4f1c2a --ttl 1h -o json`,
 		Args: cmdutil.ExactArgs(1, "a cache id or name"),
@@ -93,7 +96,7 @@ name, cache_id). Exits 3 when there is no such cache.`,
 	fs.StringVar(&opts.TTL, "ttl", "", "Cache for this long: 30s, 5m, 1h30m (whole seconds)")
 	fs.BoolVar(&opts.Auto, "auto", false, "Let PolyScale decide how to cache the template (--template only)")
 	fs.BoolVar(&opts.Manual, "manual", false, "Take the template out of automatic caching (--template only)")
-	fs.StringVar(&opts.Name, "name", "", "The rule's name (default: the SQL for --query, none otherwise)")
+	fs.StringVar(&opts.Name, "name", "", "The rule's name (default: none)")
 	return cmd
 }
 
@@ -102,6 +105,9 @@ func (opts *RulesSetOptions) resolve(cmd *cobra.Command) (polyscale.Rule, ruleTa
 	t, err := opts.Target.resolve(cmd, opts.CacheRef)
 	if err != nil {
 		return polyscale.Rule{}, t, err
+	}
+	if t.kind == polyscale.TargetQuery {
+		return polyscale.Rule{}, t, refuseQuery(cmd, opts.CacheRef)
 	}
 	var modes []string
 	if cmd.Flags().Changed("ttl") {
@@ -148,6 +154,14 @@ func (opts *RulesSetOptions) resolve(cmd *cobra.Command) (polyscale.Rule, ruleTa
 		want.Name = strings.TrimSpace(t.value)
 	}
 	return want, t, nil
+}
+
+// refuseQuery is the error of `rules set --query`: PolyScale keys the rules
+// of queries by the template ids it generates itself, and never matches a
+// key made from the SQL, so set makes no such rule.
+func refuseQuery(cmd *cobra.Command, ref string) error {
+	return clierr.Usagef("%s does not take --query: PolyScale matches a query's rule by the id of its template, which PolyScale generates, not by its SQL", cmd.CommandPath()).
+		WithHint(fmt.Sprintf("Find the query's template id in PolyScale's console, then: %s %s --template ID --ttl 30s.", cmd.CommandPath(), hintRef(ref, ref)))
 }
 
 // parseTTL reads --ttl (see polyscale.ParseTTL), saying what is wrong with
@@ -200,6 +214,14 @@ func rulesSetRun(ctx context.Context, opts *RulesSetOptions) error {
 		got, err = createRule(ctx, opts.IO, client, cache.ID, want)
 	case old.Type == want.Type:
 		got, verb, err = updateRule(ctx, client, cache.ID, old, want, opts.NameSet)
+	case switches(old.Type, want.Type):
+		// PolyScale switches a template between AUTO and MANUAL on a
+		// create: one rule, of the new type.
+		if !opts.NameSet && old.Name != "" {
+			want.Name = old.Name
+		}
+		verb = "Switched to"
+		got, err = createRule(ctx, opts.IO, client, cache.ID, want)
 	default:
 		// The type cannot be patched: delete the old rule, then create.
 		if !opts.NameSet && old.Name != "" {
@@ -228,6 +250,14 @@ func rulesSetRun(ctx context.Context, opts *RulesSetOptions) error {
 		return output.JSON(ios, ruleJSON(got, cache.ID))
 	}
 	return nil
+}
+
+// switches reports whether a create of a rule of type to, on a key that
+// holds one of type from, switches that rule (AUTO to MANUAL or back)
+// rather than conflicting with it.
+func switches(from, to polyscale.RuleType) bool {
+	am := func(t polyscale.RuleType) bool { return t == polyscale.RuleAuto || t == polyscale.RuleManual }
+	return from != to && am(from) && am(to)
 }
 
 // createRule creates want. When the answer is lost, it looks the rule up:

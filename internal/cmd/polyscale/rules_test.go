@@ -86,10 +86,7 @@ func TestRuleSetMakesOneRuleForEachTargetAndMode(t *testing.T) {
 			ruleOut{Key: "orders", Type: "TABLE", TTLSeconds: secs(300)}},
 		{"a table with a name", []string{"--table", "customers", "--ttl", "90s", "--name", "hot customers"},
 			ruleOut{Key: "customers", Type: "TABLE", TTLSeconds: secs(90), Name: "hot customers"}},
-		{"a query: keyed by its SQL's hash, named by its SQL", []string{"--query", productSQL, "--ttl", "30s"},
-			ruleOut{Key: sqlKey(productSQL), Type: "QUERY", TTLSeconds: secs(30), Name: productSQL}},
-		{"a query with a name of its own", []string{"--query", "SELECT 1", "--ttl", "1s", "--name", "ping"},
-			ruleOut{Key: sqlKey("SELECT 1"), Type: "QUERY", TTLSeconds: secs(1), Name: "ping"}},
+		// No --query: set refuses it (TestRuleSetRefusesQuery).
 		{"a template with a TTL", []string{"--template", "tmpl-1", "--ttl", "1h30m"},
 			ruleOut{Key: "tmpl-1", Type: "TEMPLATE", TTLSeconds: secs(5400)}},
 		{"a template with the longest TTL", []string{"--template", "tmpl-max", "--ttl", "2147483647s"},
@@ -143,7 +140,7 @@ func TestRuleListPipedTerminalAndJSON(t *testing.T) {
 	e, id := rulesEnv(t)
 	e.ExpectExit(t, 0, "rules", "set", "shop", "--table", "orders", "--ttl", "5m")
 	e.ExpectExit(t, 0, "rules", "set", "shop", "--template", "tmpl-1", "--auto")
-	e.ExpectExit(t, 0, "rules", "set", "shop", "--query", productSQL, "--ttl", "1h30m")
+	seedQueryRule(t, e, id, productSQL, 5400) // made by an earlier cachelink
 
 	// Piped: tab-separated, no header, sorted by type then key; the TTL in
 	// seconds, empty when the rule has none.
@@ -323,7 +320,7 @@ func TestRuleDeleteFindsTheRuleAndItsType(t *testing.T) {
 	t.Parallel()
 	e, id := rulesEnv(t)
 	e.ExpectExit(t, 0, "rules", "set", "shop", "--table", "orders", "--ttl", "5m")
-	e.ExpectExit(t, 0, "rules", "set", "shop", "--query", productSQL, "--ttl", "30s")
+	seedQueryRule(t, e, id, productSQL, 30) // made by an earlier cachelink
 	e.ExpectExit(t, 0, "rules", "set", "shop", "--template", "tmpl-1", "--auto")
 	e.ExpectExit(t, 0, "rules", "set", "shop", "--template", "tmpl-2", "--manual")
 
@@ -332,8 +329,8 @@ func TestRuleDeleteFindsTheRuleAndItsType(t *testing.T) {
 		t.Errorf("stdout %q, stderr %q", r.Stdout, r.Stderr)
 	}
 
-	// A query's rule is found from its SQL; whitespace around the SQL does
-	// not change the key.
+	// A query's rule an earlier cachelink made is found from its SQL;
+	// whitespace around the SQL does not change the key.
 	e.ExpectExit(t, 0, "rules", "delete", "shop", "--query", "  "+productSQL+"\n")
 
 	// --template finds an AUTO rule too; -o json prints what was deleted.
@@ -403,7 +400,7 @@ func TestRuleFlagErrorsExit2BeforeAnyRequest(t *testing.T) {
 		want string // in stderr
 	}{
 		// What the rule is for: exactly one target.
-		{[]string{"set", "shop", "--ttl", "5m"}, "needs what the rule is for: --table, --query or --template"},
+		{[]string{"set", "shop", "--ttl", "5m"}, "needs what the rule is for: --table or --template"},
 		{[]string{"set", "shop", "--table", "orders", "--template", "t1", "--ttl", "5m"}, "--table and --template cannot be used together"},
 		{[]string{"set", "shop", "--table", "", "--ttl", "5m"}, "--table must not be empty"},
 		{[]string{"set", "shop", "--query", "  ", "--ttl", "5m"}, "--query must not be empty"},
@@ -415,7 +412,7 @@ func TestRuleFlagErrorsExit2BeforeAnyRequest(t *testing.T) {
 		{[]string{"set", "shop", "--template", "t1", "--auto", "--manual"}, "--auto and --manual cannot be used together"},
 		// AUTO and MANUAL are for templates.
 		{[]string{"set", "shop", "--table", "orders", "--auto"}, "--auto is for query templates (--template ID), not for tables"},
-		{[]string{"set", "shop", "--query", "SELECT 1", "--manual"}, "--manual is for query templates (--template ID), not for queries"},
+		{[]string{"set", "shop", "--query", "SELECT 1", "--manual"}, "set does not take --query"},
 		// --ttl: a duration of whole seconds, 1s to 2147483647s.
 		{[]string{"set", "shop", "--table", "orders", "--ttl", "300"}, "--ttl 300 has no unit"},
 		{[]string{"set", "shop", "--table", "orders", "--ttl", "5 minutes"}, `--ttl "5 minutes" is not a duration`},
