@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/cachelink/cachelink/internal/clierr"
 	"github.com/cachelink/cachelink/internal/httpx"
@@ -31,6 +32,11 @@ type CreateOnce[T any] struct {
 // Do runs create under the rule.
 func (c CreateOnce[T]) Do(ctx context.Context, create func(ctx context.Context) (*T, error)) (*T, error) {
 	made, err := create(ctx)
+	if err != nil && ctx.Err() != nil && c.IOStream != nil {
+		// Interrupted (Ctrl-C, SIGTERM) with the create under way: it may
+		// have reached the provider all the same.
+		c.IOStream.Warnf("interrupted during the create: the %s %s %q may exist all the same; check with `%s` before trying again", c.Provider, c.Kind, c.Name, c.ListCmd)
+	}
 	if err == nil || !errors.Is(err, httpx.ErrAmbiguous) || ctx.Err() != nil {
 		return made, err
 	}
@@ -53,8 +59,18 @@ func (c CreateOnce[T]) Do(ctx context.Context, create func(ctx context.Context) 
 			return c.Fetch(ctx, c.ID(r))
 		}
 	}
-	return nil, clierr.Wrap(clierr.Unreachable, fmt.Errorf("creating the %s %q failed: %w", c.Kind, c.Name, err)).
-		WithHint(fmt.Sprintf("No %s of that name was created; try again.", c.Kind))
+	// Not found now does not mean not made: the provider may still be
+	// carrying the create out.
+	return nil, clierr.Wrap(clierr.Unreachable, fmt.Errorf("the answer to the create of the %s %q was lost, and it is not listed yet: it may still appear: %w", c.Kind, c.Name, err)).
+		WithHint(fmt.Sprintf("Run `%s` in a minute to check before trying again (then --if-not-exists uses it if it is there).", c.ListCmd))
+}
+
+// RefuseDuplicate is the error of a create whose name is taken (exit 1):
+// a second resource of the same name makes every command that takes the
+// name ambiguous, so it takes --allow-duplicate. ids are the existing ones.
+func RefuseDuplicate(provider, kind, name string, ids []string) error {
+	return clierr.Errorf("%s already has a %s named %q (%s)", provider, kind, name, strings.Join(ids, ", ")).
+		WithHint(fmt.Sprintf("Pass --if-not-exists to use it, or --allow-duplicate to create another %s of that name.", kind))
 }
 
 // Deleted is what the error of a DELETE request means to a delete command:

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/spf13/pflag"
+
 	"github.com/cachelink/cachelink/internal/clierr"
 	"github.com/cachelink/cachelink/internal/envfile"
 	"github.com/cachelink/cachelink/internal/iostreams"
@@ -83,4 +85,36 @@ func WriteEnv(ios *iostreams.IOStreams, path string, entries []envfile.Entry) er
 		ios.Warnf("%s was readable by others; it is now 0600 because it holds a password", path)
 	}
 	return nil
+}
+
+// writeEnvValue is the value of a --write-env flag: a string that cannot
+// be empty, so that `--write-env ""` (an unset variable in a script) is a
+// usage error instead of falling back to printing the secret on stdout.
+type writeEnvValue struct{ p *string }
+
+func (v writeEnvValue) String() string { return *v.p }
+func (v writeEnvValue) Type() string   { return "string" }
+func (v writeEnvValue) Set(s string) error {
+	if s == "" {
+		return errors.New("a file name is needed, not an empty string")
+	}
+	*v.p = s
+	return nil
+}
+
+// WriteEnvFlag registers --write-env on fs, storing the path in p; an
+// empty value is refused when the flags are parsed (exit 2).
+func WriteEnvFlag(fs *pflag.FlagSet, p *string, usage string) {
+	fs.Var(writeEnvValue{p}, "write-env", usage)
+}
+
+// CheckOriginVar refuses a --write-env that would replace, in the file,
+// the variable the origin was read from (--origin-env): the origin would
+// be lost, and the edge string read back as an origin the next time.
+func CheckOriginVar(writeEnv, envName, originEnv string) error {
+	if writeEnv == "" || originEnv == "" || envName != originEnv {
+		return nil
+	}
+	return clierr.Usagef("--write-env %s would replace %s, the variable the origin was read from", writeEnv, envName).
+		WithHint(fmt.Sprintf("Pass --env-name with another name (e.g. --env-name CACHED_%s) to keep the origin.", envName))
 }

@@ -82,7 +82,7 @@ over --origin, which leaves it in shell history and the process list.`,
 	cmd.Flags().StringVar(&opts.Type, "type", "", "Database type when the origin form does not tell (a Go MySQL DSN for MariaDB): mysql or mariadb")
 	cmd.Flags().StringVar(&opts.Format, "format", "", "Output format: url, env or json (default url)")
 	cmd.Flags().StringVar(&opts.EnvName, "env-name", "DATABASE_URL", "Variable name for --format env and --write-env")
-	cmd.Flags().StringVar(&opts.WriteEnv, "write-env", "", "Merge NAME=value into this .env file (0600, atomic) instead of printing it")
+	cmdutil.WriteEnvFlag(cmd.Flags(), &opts.WriteEnv, "Merge NAME=value into this .env file (0600, atomic) instead of printing it")
 	return cmd
 }
 
@@ -103,6 +103,9 @@ func connstrRun(ctx context.Context, opts *ConnstrOptions) error {
 	if err := cmdutil.CheckEnvName(opts.EnvName); err != nil {
 		return err
 	}
+	if err := cmdutil.CheckOriginVar(opts.WriteEnv, opts.EnvName, opts.Origin.Env); err != nil {
+		return err
+	}
 	cfg, err := opts.Config()
 	if err != nil {
 		return err
@@ -114,6 +117,9 @@ func connstrRun(ctx context.Context, opts *ConnstrOptions) error {
 
 	origin, err := opts.Origin.Read(opts.IO, opts.NoInput, opts.Getenv)
 	if err != nil {
+		return err
+	}
+	if err := checkNotEdge(origin.Host, edge); err != nil {
 		return err
 	}
 	cacheID := strings.ToLower(opts.CacheRef)

@@ -44,6 +44,8 @@ type CreateOptions struct {
 	NoCaching    bool
 	SkipDNSCheck bool
 	IfNotExists  bool
+	// AllowDuplicate: create even when a cache of that name exists.
+	AllowDuplicate bool
 
 	HostSet, PortSet bool // --host and --port were given (even as "" or 0)
 }
@@ -106,6 +108,8 @@ match the origin, and exits 2 when they do not.
 	fs.BoolVar(&opts.NoCaching, "no-caching", false, "Create the cache with caching off")
 	fs.BoolVar(&opts.SkipDNSCheck, "skip-dns-check", false, "Do not check that the origin host resolves (private hosts)")
 	fs.BoolVar(&opts.IfNotExists, "if-not-exists", false, "Return the existing cache of that name when its origin matches")
+	fs.BoolVar(&opts.AllowDuplicate, "allow-duplicate", false, "Create the cache even when one of that name exists")
+	cmd.MarkFlagsMutuallyExclusive("if-not-exists", "allow-duplicate")
 	return cmd
 }
 
@@ -152,6 +156,11 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 	t, err := resolveTarget(cfg, opts)
 	if err != nil {
 		return err
+	}
+	if e, err := edgeHost(cfg); err == nil {
+		if err := checkNotEdge(t.host, e); err != nil {
+			return err
+		}
 	}
 	var edge connstr.Edge
 	if t.origin != nil {
@@ -233,6 +242,13 @@ func create(ctx context.Context, client *polyscale.Client, opts *CreateOptions, 
 	before, err := client.CachesNamed(ctx, opts.Name)
 	if err != nil {
 		return nil, err
+	}
+	if len(before) > 0 && !opts.AllowDuplicate {
+		ids := make([]string, len(before))
+		for i := range before {
+			ids[i] = before[i].ID
+		}
+		return nil, cmdutil.RefuseDuplicate("PolyScale", "cache", opts.Name, ids)
 	}
 	once := cmdutil.CreateOnce[polyscale.Cache]{
 		Provider: "PolyScale", Kind: "cache", Name: opts.Name, ListCmd: "cachelink list polyscale", Before: before,

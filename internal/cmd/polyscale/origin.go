@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -92,4 +93,23 @@ func (o *OriginFlags) raw(ios *iostreams.IOStreams, noInput bool, getenv func(st
 		return o.URL, true, nil
 	}
 	return "", false, clierr.Usagef("an origin connection string is needed: --origin-env NAME, --origin - (stdin) or --origin URL")
+}
+
+// onEdge reports whether host is the PolyScale edge (polyscale.edge_host)
+// or a name under it.
+func onEdge(host string, edge connstr.Edge) bool {
+	h := strings.ToLower(strings.TrimSuffix(host, "."))
+	e := strings.ToLower(strings.TrimSuffix(edge.Host, "."))
+	return e != "" && (h == e || strings.HasSuffix(h, "."+e))
+}
+
+// checkNotEdge refuses an origin that already goes through the edge: a
+// cache in front of it would loop, and its real origin is not in it (an
+// edge string written over DATABASE_URL and read back, most often).
+func checkNotEdge(host string, edge connstr.Edge) error {
+	if !onEdge(host, edge) {
+		return nil
+	}
+	return clierr.Usagef("the origin host %s is the PolyScale edge (polyscale.edge_host), not a database", host).
+		WithHint("Pass the database's own connection string; an earlier connstr or --write-env may have replaced it with the edge one.")
 }

@@ -117,6 +117,11 @@ func TestCreateParsesIntoOptions(t *testing.T) {
 			want: CreateOptions{Name: "shop", Origin: OriginFlags{URL: "-"}, Description: "the shop's catalogue", NoCaching: true, SkipDNSCheck: true, IfNotExists: true},
 		},
 		{
+			name: "allow a duplicate name",
+			args: []string{"--name", "shop", "--origin-env", "DATABASE_URL", "--allow-duplicate"},
+			want: CreateOptions{Name: "shop", Origin: OriginFlags{Env: "DATABASE_URL"}, AllowDuplicate: true},
+		},
+		{
 			name: "type, host and port",
 			args: []string{"--name", "shop", "--type", "mysql", "--host", "db.example.com", "--port", "3306"},
 			want: CreateOptions{Name: "shop", Type: "mysql", Host: "db.example.com", Port: 3306, HostSet: true, PortSet: true},
@@ -194,7 +199,6 @@ func TestRulesListParsesIntoOptions(t *testing.T) {
 func TestRulesSetParsesIntoOptions(t *testing.T) {
 	t.Parallel()
 	const sql = "SELECT * FROM products WHERE id = $1"
-	qkey := polyscale.QueryKey(sql)
 	parseTest(t, NewCmdRulesSet, []parseCase[RulesSetOptions]{
 		{
 			name: "table with a TTL",
@@ -203,14 +207,8 @@ func TestRulesSetParsesIntoOptions(t *testing.T) {
 				target: ruleTarget{kind: polyscale.TargetTable, value: "orders", key: "orders"},
 				want:   polyscale.Rule{Key: "orders", Type: polyscale.RuleTable, Value: seconds(300)}},
 		},
-		{
-			name: "query: its key from the SQL, its name the SQL",
-			args: []string{"shop", "--query", " " + sql + "\n", "--ttl", "30s"},
-			json: true,
-			want: RulesSetOptions{CacheRef: "shop", Target: targetFlags{Query: " " + sql + "\n"}, TTL: "30s", JSON: true,
-				target: ruleTarget{kind: polyscale.TargetQuery, value: " " + sql + "\n", key: qkey},
-				want:   polyscale.Rule{Key: qkey, Type: polyscale.RuleQuery, Value: seconds(30), Name: sql}},
-		},
+		{name: "query: refused, PolyScale keys queries by template id", args: []string{"shop", "--query", " " + sql + "\n", "--ttl", "30s"},
+			wantErr: "set does not take --query"},
 		{
 			name: "template with a TTL and a name",
 			args: []string{"shop", "--template", "4f1c2a", "--ttl", "1h", "--name", "by id"},
@@ -233,7 +231,7 @@ func TestRulesSetParsesIntoOptions(t *testing.T) {
 				want:   polyscale.Rule{Key: "4f1c2a", Type: polyscale.RuleManual}},
 		},
 		{name: "no cache", args: []string{}, wantErr: "needs a cache id or name"},
-		{name: "no target", args: []string{"shop", "--ttl", "5m"}, wantErr: "needs what the rule is for: --table, --query or --template"},
+		{name: "no target", args: []string{"shop", "--ttl", "5m"}, wantErr: "needs what the rule is for: --table or --template"},
 		{name: "two targets", args: []string{"shop", "--table", "t", "--template", "x", "--ttl", "5m"}, wantErr: "--table and --template cannot be used together"},
 		{name: "no key flag", args: []string{"shop", "--key", "k", "--ttl", "5m"}, wantErr: "unknown flag: --key"},
 		{name: "empty target", args: []string{"shop", "--table", " ", "--ttl", "5m"}, wantErr: "--table must not be empty"},

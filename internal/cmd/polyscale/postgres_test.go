@@ -3,6 +3,7 @@ package polyscale_test
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"net/url"
 	"os"
 	"os/exec"
@@ -111,6 +112,10 @@ func TestCreatedConnectionStringReachesARealPostgres(t *testing.T) {
 		port = "5432"
 	}
 	database := strings.TrimPrefix(origin.Path, "/")
+	// The edge is the server itself; the origin names it another way, as
+	// an origin on the edge host is refused.
+	edgeHost := origin.Host
+	origin = sameServerOtherName(t, origin, port)
 	forms := []struct{ name, origin string }{
 		{"url", origin.String()},
 		{"keyword-value", strings.Join([]string{"host=" + origin.Hostname(), "port=" + port,
@@ -120,10 +125,10 @@ func TestCreatedConnectionStringReachesARealPostgres(t *testing.T) {
 		t.Run(form.name, func(t *testing.T) {
 			t.Parallel()
 			e := cmdtest.New(t, cmdtest.Options{Sandbox: sandbox.Options{PolyScaleAPIKey: "ci-key"}})
-			e.Setenv("CACHELINK_POLYSCALE_EDGE_HOST", origin.Host)
+			e.Setenv("CACHELINK_POLYSCALE_EDGE_HOST", edgeHost)
 			e.Setenv("DATABASE_URL", form.origin)
 
-			r := e.MustRun(t, "create", "polyscale", "--name", "shop-pg", "--origin-env", "DATABASE_URL")
+			r := e.MustRun(t, "create", "polyscale", "--name", "shop-pg", "--origin-env", "DATABASE_URL", "--skip-dns-check")
 			lines := strings.Split(strings.TrimSuffix(r.Stdout, "\n"), "\n")
 			if len(lines) != 1 || lines[0] == "" {
 				t.Fatalf("create printed %d lines on stdout, want the connection string alone:\n%s", len(lines), r.Stdout)
@@ -151,4 +156,25 @@ func TestCreatedConnectionStringReachesARealPostgres(t *testing.T) {
 			}
 		})
 	}
+}
+
+// sameServerOtherName returns origin with its host spelled another way
+// (localhost for a loopback address, an address for a name), so that it
+// differs from the edge host while the edge still reaches the server.
+func sameServerOtherName(t *testing.T, origin *url.URL, port string) *url.URL {
+	t.Helper()
+	u := *origin
+	host := origin.Hostname()
+	switch {
+	case host == "127.0.0.1" || host == "::1":
+		host = "localhost"
+	default:
+		addrs, err := net.LookupHost(host)
+		if err != nil || len(addrs) == 0 {
+			t.Fatalf("resolving %s: %v", host, err)
+		}
+		host = addrs[0]
+	}
+	u.Host = net.JoinHostPort(host, port)
+	return &u
 }

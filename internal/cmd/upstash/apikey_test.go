@@ -96,7 +96,7 @@ func TestConnectMintsOneKeyThatEveryCommandReuses(t *testing.T) {
 	mustSucceed(t, e, "list", "upstash")
 	mustSucceed(t, e, "get", "upstash", "cache")
 	mustSucceed(t, e, "connstr", "upstash", "cache", "--format", "env")
-	mustSucceed(t, e, "reset-password", "cache")
+	mustSucceed(t, e, "reset-password", "cache", "--yes")
 	mustSucceed(t, e, "delete", "upstash", "cache", "--yes")
 
 	if n := minted(e); n != 1 {

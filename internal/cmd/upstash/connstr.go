@@ -72,7 +72,7 @@ gives QSTASH_TOKEN and QSTASH_URL (for the regions Upstash names a URL for);
 	}
 	cmd.Flags().StringVar(&opts.Format, "format", "", "Output format: redis, rest, env or json (default redis)")
 	cmd.Flags().BoolVar(&opts.ReadOnly, "read-only", false, "Use the read-only REST token")
-	cmd.Flags().StringVar(&opts.WriteEnv, "write-env", "", "Merge the env lines into this .env file (0600, atomic) instead of printing them")
+	cmdutil.WriteEnvFlag(cmd.Flags(), &opts.WriteEnv, "Merge the env lines into this .env file (0600, atomic) instead of printing them")
 	cmd.Flags().StringVar(&opts.EnvName, "env-name", "REDIS_URL", "Variable name of the rediss:// URL for --format env and --write-env")
 	cmd.Flags().StringVar(&opts.Kind, "kind", "", "Its kind: redis, vector, search, or qstash (the account's QStash, no argument)")
 	cmd.Flags().StringVar(&opts.Region, "region", "", "With --kind qstash: the QStash region (eu-central-1 or us-east-1), when the account has several")

@@ -201,7 +201,7 @@ func TestUpstashConnstrMissingOrAmbiguousDatabase(t *testing.T) {
 	t.Parallel()
 	e := upstashCI(t)
 	a := newDatabase(t, e, "cache")
-	b := newDatabase(t, e, "cache")
+	b := newDatabase(t, e, "cache", "--allow-duplicate")
 	r := fails(t, e, 2, "connstr", "upstash", "cache")
 	if !strings.Contains(r.Stderr, a.DatabaseID+", "+b.DatabaseID) {
 		t.Errorf("stderr should list both ids:\n%s", r.Stderr)

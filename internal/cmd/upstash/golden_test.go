@@ -153,7 +153,7 @@ func TestGolden(t *testing.T) {
 				goldenFixture(t, e)
 			}
 			if tt.twin {
-				mustSucceed(t, e, "create", "upstash", "--name", "cache", "--region", "ap-south-1")
+				mustSucceed(t, e, "create", "upstash", "--name", "cache", "--region", "ap-south-1", "--allow-duplicate")
 			}
 			for _, kv := range tt.env {
 				k, v, _ := strings.Cut(kv, "=")

@@ -145,9 +145,9 @@ func TestGoRedisParsesEveryURLCachelinkPrints(t *testing.T) {
 				checkParses(t, from, u, host, tt.port, d.Password)
 			}
 
-			u := singleLine(t, mustSucceed(t, e, "reset-password", "cache").Stdout)
+			u := singleLine(t, mustSucceed(t, e, "reset-password", "cache", "--yes").Stdout)
 			checkParses(t, "reset-password", u, host, tt.port, onlyDatabase(t, e).Password)
-			u = cmdtest.DecodePipedJSON[dbJSON](t, mustSucceed(t, e, "reset-password", "cache", "-o", "json").Stdout).RedisURL
+			u = cmdtest.DecodePipedJSON[dbJSON](t, mustSucceed(t, e, "reset-password", "cache", "--yes", "-o", "json").Stdout).RedisURL
 			checkParses(t, "reset-password -o json", u, host, tt.port, onlyDatabase(t, e).Password)
 		})
 	}

@@ -110,6 +110,11 @@ func TestCreateParsesIntoOptions(t *testing.T) {
 				Eviction: true, Budget: 20, BudgetSet: true, IfNotExists: true},
 		},
 		{
+			name: "allow a duplicate name",
+			args: []string{"--name", "cache", "--region", "eu-west-1", "--allow-duplicate"},
+			want: upstash.CreateOptions{Name: "cache", Region: "eu-west-1", AllowDuplicate: true},
+		},
+		{
 			name: "plan",
 			args: []string{"--name", "cache", "--region", "eu-west-1", "--plan", "fixed_1gb"},
 			want: upstash.CreateOptions{Name: "cache", Region: "eu-west-1", Plan: "fixed_1gb"},
@@ -199,6 +204,9 @@ func TestResetPasswordParsesIntoOptions(t *testing.T) {
 	parseTest(t, upstash.NewCmdResetPassword, []parseCase[upstash.ResetPasswordOptions]{
 		{name: "by name", args: []string{"cache"}, want: upstash.ResetPasswordOptions{DBRef: "cache"}},
 		{name: "json", args: []string{"cache"}, json: true, want: upstash.ResetPasswordOptions{DBRef: "cache", JSON: true}},
+		{name: "--yes and --write-env", args: []string{"cache", "--yes", "--write-env", ".env"},
+			want: upstash.ResetPasswordOptions{DBRef: "cache", QStash: upstash.QStashRotateOptions{Yes: true, WriteEnv: ".env"}}},
+		{name: "empty --write-env", args: []string{"cache", "--write-env", ""}, wantErr: "a file name is needed"},
 		{name: "no database", args: []string{}, wantErr: "needs a database id or name"},
 		{name: "two databases", args: []string{"a", "b"}, wantErr: "got 2 arguments"},
 	})

@@ -28,8 +28,8 @@ func addQStashRotateFlags(cmd *cobra.Command, q *QStashRotateOptions) {
 	fs := cmd.Flags()
 	fs.StringVar(&q.Kind, "kind", "", "redis (a database, the default) or qstash (the account's QStash token; no argument)")
 	fs.StringVar(&q.Region, "region", "", "With --kind qstash: the QStash region, when the account has several")
-	fs.BoolVarP(&q.Yes, "yes", "y", false, "With --kind qstash: rotate without asking")
-	fs.StringVar(&q.WriteEnv, "write-env", "", "With --kind qstash: merge QSTASH_TOKEN (and QSTASH_URL) into this .env file instead of printing the token")
+	fs.BoolVarP(&q.Yes, "yes", "y", false, "Reset or rotate without asking (needed without a terminal)")
+	cmdutil.WriteEnvFlag(fs, &q.WriteEnv, "Merge the new REDIS_URL and REST URL and token (--kind qstash: QSTASH_TOKEN and QSTASH_URL) into this .env file instead of printing them")
 }
 
 // confirmRotate asks, on a terminal, to answer "yes" before a token is
@@ -70,8 +70,6 @@ func rotateQStashRun(ctx context.Context, opts *ResetPasswordOptions) (bool, err
 		switch {
 		case q.Region != "":
 			return true, clierr.Usagef("--region is for --kind qstash")
-		case q.WriteEnv != "":
-			return true, clierr.Usagef("--write-env is for --kind qstash; for a database use `cachelink connstr upstash NAME --write-env FILE` after the reset")
 		}
 		return false, nil
 	default:

@@ -15,6 +15,8 @@ import (
 
 	"github.com/cachelink/cachelink/internal/clierr"
 	"github.com/cachelink/cachelink/internal/cmdutil"
+	"github.com/cachelink/cachelink/internal/config"
+	"github.com/cachelink/cachelink/internal/envfile"
 	"github.com/cachelink/cachelink/internal/iostreams"
 	"github.com/cachelink/cachelink/internal/output"
 	"github.com/cachelink/cachelink/internal/upstash"
@@ -72,6 +74,8 @@ type CreateOptions struct {
 	Plan        string // --plan: one of upstash.Plans, "" = Upstash's default
 	IfNotExists bool
 	BudgetSet   bool // --budget was given (even as 0)
+	// AllowDuplicate: create even when a database of that name exists.
+	AllowDuplicate bool
 
 	Index IndexCreateFlags // --kind and the flags of an index (kinds.go)
 }
@@ -133,6 +137,8 @@ is not created: every account has it.`,
 	fs.Int64Var(&opts.Budget, "budget", 0, "Monthly budget in "+upstash.BudgetUnit+" (pay as you go; Terraform's unit)")
 	fs.StringVar(&opts.Plan, "plan", "", "Plan: free, payg or fixed_250mb ... fixed_500gb (default: Upstash's)")
 	fs.BoolVar(&opts.IfNotExists, "if-not-exists", false, "Return the existing database of that name")
+	fs.BoolVar(&opts.AllowDuplicate, "allow-duplicate", false, "Create the database even when one of that name exists")
+	cmd.MarkFlagsMutuallyExclusive("if-not-exists", "allow-duplicate")
 	addKindCreateFlags(cmd, opts)
 	return cmd
 }
@@ -185,6 +191,13 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 			return clierr.Usagef("an Upstash database named %q exists in other regions (%s, id %s)", opts.Name, d.PrimaryRegion, d.ID).
 				WithHint("Choose another --name, or match its regions.")
 		}
+	}
+	if db == nil && len(before) > 0 && !opts.AllowDuplicate {
+		ids := make([]string, len(before))
+		for i := range before {
+			ids[i] = before[i].ID
+		}
+		return cmdutil.RefuseDuplicate("Upstash", "database", opts.Name, ids)
 	}
 	if db == nil {
 		if db, err = create(ctx, client, opts, before); err != nil {
@@ -438,25 +451,33 @@ type ResetPasswordOptions struct {
 	// ConfirmRotate asks on a terminal before the QStash token is replaced
 	// (see confirmRotate).
 	ConfirmRotate func(yes bool, what, warning string) error
+	// ConfirmReset asks on a terminal to type the database's name before
+	// its password is reset (see confirmReset).
+	ConfirmReset func(yes bool, what, name string) error
 }
 
 // NewCmdResetPassword returns `reset-password <db>`. runF replaces the run
 // function in tests.
 func NewCmdResetPassword(f *cmdutil.Factory, runF func(context.Context, *ResetPasswordOptions) error) *cobra.Command {
-	opts := &ResetPasswordOptions{IO: f.IOStreams, Upstash: newClient(f), ConfirmRotate: confirmRotate(f)}
+	opts := &ResetPasswordOptions{IO: f.IOStreams, Upstash: newClient(f), ConfirmRotate: confirmRotate(f), ConfirmReset: confirmReset(f)}
 	cmd := &cobra.Command{
 		Use:   "reset-password <db-id|db-name>",
 		Short: "Give an Upstash Redis database a new password and print its new URL",
 		Long: `Give an Upstash Redis database a new password and new REST tokens, and print
 the new rediss:// URL on stdout (-o json: the database with its new connection
-details). Clients using the old password stop working at once.
+details). Clients using the old password stop working at once, so on a
+terminal it asks to type the database's name first; scripts pass --yes
+(without it, and without a terminal, nothing changes and the command exits 2).
+--write-env FILE merges REDIS_URL, UPSTASH_REDIS_REST_URL and
+UPSTASH_REDIS_REST_TOKEN into FILE instead of printing the URL.
 
 --kind qstash (no argument) rotates the account's QStash token instead: on a
 terminal it asks first; scripts pass --yes (without it, and without a
 terminal, nothing changes and the command exits 2). stdout is the new token;
 --write-env FILE merges QSTASH_TOKEN (and QSTASH_URL) into FILE instead.`,
-		Example: `  REDIS_URL=$(cachelink reset-password cache)`,
-		Args:    connstrArgs(&opts.QStash.Kind),
+		Example: `  cachelink reset-password cache --yes --write-env .env
+  REDIS_URL=$(cachelink reset-password cache --yes)`,
+		Args: connstrArgs(&opts.QStash.Kind),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				opts.DBRef = args[0]
@@ -473,8 +494,16 @@ func resetPasswordRun(ctx context.Context, opts *ResetPasswordOptions) error {
 	if done, err := rotateQStashRun(ctx, opts); done {
 		return err
 	}
+	writeEnv := opts.QStash.WriteEnv
+	if opts.JSON && writeEnv != "" {
+		return clierr.Usagef("--write-env writes env lines; it cannot be combined with -o json")
+	}
 	client, d, err := findDatabase(ctx, opts.Upstash, opts.DBRef)
 	if err != nil {
+		return err
+	}
+	what := fmt.Sprintf("the password of the Upstash database %s (%s)", cmdutil.OneLine(d.Name), d.ID)
+	if err := opts.ConfirmReset(opts.QStash.Yes, what, d.Name); err != nil {
 		return err
 	}
 	nd, err := client.ResetPassword(ctx, d.ID)
@@ -486,6 +515,42 @@ func resetPasswordRun(ctx context.Context, opts *ResetPasswordOptions) error {
 	if opts.JSON {
 		return output.JSON(ios, ToJSON(nd))
 	}
+	if writeEnv != "" {
+		return cmdutil.WriteEnv(ios, writeEnv, []envfile.Entry{
+			{Key: "REDIS_URL", Value: upstash.RedisURL(nd)},
+			{Key: "UPSTASH_REDIS_REST_URL", Value: upstash.RESTURL(nd)},
+			{Key: "UPSTASH_REDIS_REST_TOKEN", Value: nd.RestToken},
+		})
+	}
 	_, err = fmt.Fprintln(ios.Out, upstash.RedisURL(nd))
 	return err
+}
+
+// confirmReset asks, on a terminal, to type the database's name before its
+// password is reset. With yes it asks nothing; without a terminal, or with
+// --no-input, it refuses (exit 2) and points at --yes. Ctrl-C at the
+// prompt exits 130 with nothing changed.
+func confirmReset(f *cmdutil.Factory) func(yes bool, what, name string) error {
+	return func(yes bool, what, name string) error {
+		if yes {
+			return nil
+		}
+		cfg, err := f.Config()
+		if err != nil {
+			return err
+		}
+		ios := f.IOStreams
+		if !ios.IsStdinTTY() || cfg.Bool(config.NoInput) {
+			return clierr.Usagef("resetting %s needs confirmation", what).WithHint("Pass --yes to reset it without a prompt.")
+		}
+		fmt.Fprintf(ios.ErrOut, "Reset %s? Every client using the old password stops working at once.\nType its name to confirm: ", what)
+		answer, err := cmdutil.ReadAnswer(ios.Context(), ios.In)
+		if err != nil {
+			return err
+		}
+		if answer != name {
+			return clierr.Errorf("the name did not match; the password was not reset")
+		}
+		return nil
+	}
 }

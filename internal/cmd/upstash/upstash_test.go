@@ -582,12 +582,12 @@ func TestGetANameTwoDatabasesShareExits2ListingBoth(t *testing.T) {
 	t.Parallel()
 	bothModes(t, func(t *testing.T, e *cmdtest.Env) {
 		a := newDB(t, e, "cache", "eu-west-1")
-		b := newDB(t, e, "cache", "us-east-1")
+		b := newDB(t, e, "cache", "us-east-1", "--allow-duplicate")
 
 		for _, args := range [][]string{
 			{"get", "upstash", "cache"},
 			{"connstr", "upstash", "cache"},
-			{"reset-password", "cache"},
+			{"reset-password", "cache", "--yes"},
 			{"delete", "upstash", "cache", "--yes"},
 		} {
 			r := expectExit(t, e, 2, args...)
@@ -615,7 +615,7 @@ func TestAMissingDatabaseExits3(t *testing.T) {
 		{"get", "upstash", "nope"},
 		{"connstr", "upstash", missingID},
 		{"connstr", "upstash", "nope"},
-		{"reset-password", missingID},
+		{"reset-password", missingID, "--yes"},
 		{"reset-password", "nope"},
 		{"delete", "upstash", missingID, "--yes"},
 		{"delete", "upstash", "nope", "--yes"},
@@ -729,7 +729,7 @@ func TestResetPasswordPrintsTheNewURL(t *testing.T) {
 		old := newDB(t, e, "cache", "eu-west-1")
 		other := newDB(t, e, "other", "eu-west-1")
 
-		r := mustSucceed(t, e, "reset-password", "cache")
+		r := mustSucceed(t, e, "reset-password", "cache", "--yes")
 		now := database(t, e, old.DatabaseID)
 		if now.Password == old.Password || now.RestToken == old.RestToken || now.ReadOnlyRestToken == old.ReadOnlyRestToken {
 			t.Fatal("Upstash still has the old password or tokens")
@@ -744,7 +744,7 @@ func TestResetPasswordPrintsTheNewURL(t *testing.T) {
 			t.Error("the old password was printed")
 		}
 		// By id, with -o json: the database with its new secrets.
-		r = mustSucceed(t, e, "reset-password", old.DatabaseID, "-o", "json")
+		r = mustSucceed(t, e, "reset-password", old.DatabaseID, "-o", "json", "--yes")
 		checkDBJSON(t, cmdtest.DecodePipedJSON[dbJSON](t, r.Stdout), database(t, e, old.DatabaseID))
 		// Nothing else changed.
 		if o := database(t, e, other.DatabaseID); o.Password != other.Password {
