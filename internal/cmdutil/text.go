@@ -61,7 +61,33 @@ func ReadAnswer(ctx context.Context, in io.Reader) (string, error) {
 // run's context, see iostreams.IOStreams.Context): exit 130, nothing
 // deleted.
 func (f *Factory) ConfirmDelete(yes bool, what, name, warning string) error {
-	if yes {
+	return f.Confirm(Confirmation{
+		Yes:      yes,
+		Doing:    "deleting " + what,
+		Prompt:   fmt.Sprintf("Delete %s? %s\nType its name to confirm: ", what, warning),
+		Want:     name,
+		YesHint:  "Pass --yes to delete without a prompt.",
+		Mismatch: "the name did not match; nothing was deleted",
+	})
+}
+
+// Confirmation is a question asked before something that cannot be
+// undone (a delete, a reset, a rotation).
+type Confirmation struct {
+	Yes      bool   // --yes: ask nothing
+	Doing    string // what is refused without a terminal: "deleting the cache shop"
+	Prompt   string // the question and what to type, on stderr
+	Want     string // the answer that confirms
+	YesHint  string // how a script confirms: "Pass --yes to delete without a prompt."
+	Mismatch string // what another answer means: "the name did not match; nothing was deleted"
+}
+
+// Confirm asks c on a terminal. With c.Yes it asks nothing. Without a
+// terminal, or with --no-input, it refuses (exit 2) and points at --yes,
+// so a script never does it by accident. The prompt ends at Ctrl-C or
+// SIGTERM (the run's context): exit 130, nothing done.
+func (f *Factory) Confirm(c Confirmation) error {
+	if c.Yes {
 		return nil
 	}
 	cfg, err := f.Config()
@@ -70,15 +96,15 @@ func (f *Factory) ConfirmDelete(yes bool, what, name, warning string) error {
 	}
 	ios := f.IOStreams
 	if !ios.IsStdinTTY() || cfg.Bool(config.NoInput) {
-		return clierr.Usagef("deleting %s needs confirmation", what).WithHint("Pass --yes to delete without a prompt.")
+		return clierr.Usagef("%s needs confirmation", c.Doing).WithHint(c.YesHint)
 	}
-	fmt.Fprintf(ios.ErrOut, "Delete %s? %s\nType its name to confirm: ", what, warning)
+	fmt.Fprint(ios.ErrOut, c.Prompt)
 	answer, err := ReadAnswer(ios.Context(), ios.In)
 	if err != nil {
 		return err
 	}
-	if answer != name {
-		return clierr.Errorf("the name did not match; nothing was deleted")
+	if answer != c.Want {
+		return clierr.Errorf("%s", c.Mismatch)
 	}
 	return nil
 }

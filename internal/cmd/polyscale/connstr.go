@@ -110,7 +110,7 @@ func connstrRun(ctx context.Context, opts *ConnstrOptions) error {
 	if err != nil {
 		return err
 	}
-	edge, err := edgeHost(cfg)
+	edge, err := EdgeHost(cfg)
 	if err != nil {
 		return err
 	}

@@ -157,14 +157,14 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 	if err != nil {
 		return err
 	}
-	if e, err := edgeHost(cfg); err == nil {
+	if e, err := EdgeHost(cfg); err == nil {
 		if err := checkNotEdge(t.host, e); err != nil {
 			return err
 		}
 	}
 	var edge connstr.Edge
 	if t.origin != nil {
-		if edge, err = edgeHost(cfg); err != nil {
+		if edge, err = EdgeHost(cfg); err != nil {
 			return err
 		}
 	}
@@ -345,7 +345,8 @@ func resolveTarget(cfg *config.Config, opts *CreateOptions) (target, error) {
 	return target{typ: typ, host: host, port: opts.Port}, nil
 }
 
-func edgeHost(cfg *config.Config) (connstr.Edge, error) {
+// EdgeHost is polyscale.edge_host parsed, or a usage error naming the key.
+func EdgeHost(cfg *config.Config) (connstr.Edge, error) {
 	edge, err := connstr.ParseEdge(cfg.String(polyscale.KeyEdgeHost))
 	if err != nil {
 		return edge, clierr.Usagef("invalid polyscale.edge_host: %w", err).

@@ -95,9 +95,9 @@ func (o *OriginFlags) raw(ios *iostreams.IOStreams, noInput bool, getenv func(st
 	return "", false, clierr.Usagef("an origin connection string is needed: --origin-env NAME, --origin - (stdin) or --origin URL")
 }
 
-// onEdge reports whether host is the PolyScale edge (polyscale.edge_host)
+// OnEdge reports whether host is the PolyScale edge (polyscale.edge_host)
 // or a name under it.
-func onEdge(host string, edge connstr.Edge) bool {
+func OnEdge(host string, edge connstr.Edge) bool {
 	h := strings.ToLower(strings.TrimSuffix(host, "."))
 	e := strings.ToLower(strings.TrimSuffix(edge.Host, "."))
 	return e != "" && (h == e || strings.HasSuffix(h, "."+e))
@@ -107,7 +107,7 @@ func onEdge(host string, edge connstr.Edge) bool {
 // cache in front of it would loop, and its real origin is not in it (an
 // edge string written over DATABASE_URL and read back, most often).
 func checkNotEdge(host string, edge connstr.Edge) error {
-	if !onEdge(host, edge) {
+	if !OnEdge(host, edge) {
 		return nil
 	}
 	return clierr.Usagef("the origin host %s is the PolyScale edge (polyscale.edge_host), not a database", host).

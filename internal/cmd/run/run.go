@@ -18,7 +18,6 @@ import (
 	pscmd "github.com/cachelink/cachelink/internal/cmd/polyscale"
 	"github.com/cachelink/cachelink/internal/cmdutil"
 	"github.com/cachelink/cachelink/internal/config"
-	"github.com/cachelink/cachelink/internal/connstr"
 	"github.com/cachelink/cachelink/internal/envfile"
 	"github.com/cachelink/cachelink/internal/iostreams"
 	"github.com/cachelink/cachelink/internal/polyscale"
@@ -149,10 +148,9 @@ func polyscaleEntry(ctx context.Context, opts *Options) (envfile.Entry, error) {
 	if err != nil {
 		return envfile.Entry{}, err
 	}
-	edge, err := connstr.ParseEdge(cfg.String(polyscale.KeyEdgeHost))
+	edge, err := pscmd.EdgeHost(cfg)
 	if err != nil {
-		return envfile.Entry{}, clierr.Usagef("invalid polyscale.edge_host: %w", err).
-			WithHint(fmt.Sprintf("Set it (config file or %s) to a host or host:port.", config.EnvName(polyscale.KeyEdgeHost)))
+		return envfile.Entry{}, err
 	}
 	raw := opts.Getenv(opts.OriginEnv)
 	if raw == "" {
@@ -166,7 +164,7 @@ func polyscaleEntry(ctx context.Context, opts *Options) (envfile.Entry, error) {
 	}
 	// An edge string in the origin's place (a `cachelink run` inside
 	// another) has no database behind it to rewrite.
-	if h, e := strings.ToLower(strings.TrimSuffix(origin.Host, ".")), strings.ToLower(edge.Host); e != "" && (h == e || strings.HasSuffix(h, "."+e)) {
+	if pscmd.OnEdge(origin.Host, edge) {
 		return envfile.Entry{}, clierr.Usagef("the origin in %s already goes through the PolyScale edge (%s), not to a database", opts.OriginEnv, origin.Host).
 			WithHint("Put the database's own connection string in " + opts.OriginEnv + ", or name another variable with --origin-env.")
 	}

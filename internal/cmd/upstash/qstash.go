@@ -13,7 +13,6 @@ import (
 
 	"github.com/cachelink/cachelink/internal/clierr"
 	"github.com/cachelink/cachelink/internal/cmdutil"
-	"github.com/cachelink/cachelink/internal/config"
 )
 
 // QStashRotateOptions are the flags of `reset-password --kind qstash`.
@@ -37,26 +36,14 @@ func addQStashRotateFlags(cmd *cobra.Command, q *QStashRotateOptions) {
 // --no-input, it refuses (exit 2) and points at --yes.
 func confirmRotate(f *cmdutil.Factory) func(yes bool, what, warning string) error {
 	return func(yes bool, what, warning string) error {
-		if yes {
-			return nil
-		}
-		cfg, err := f.Config()
-		if err != nil {
-			return err
-		}
-		ios := f.IOStreams
-		if !ios.IsStdinTTY() || cfg.Bool(config.NoInput) {
-			return clierr.Usagef("rotating %s needs confirmation", what).WithHint("Pass --yes to rotate without a prompt.")
-		}
-		fmt.Fprintf(ios.ErrOut, "Rotate %s? %s\nType yes to confirm: ", what, warning)
-		answer, err := cmdutil.ReadAnswer(ios.Context(), ios.In)
-		if err != nil {
-			return err
-		}
-		if answer != "yes" {
-			return clierr.Errorf("not confirmed; the token was not rotated")
-		}
-		return nil
+		return f.Confirm(cmdutil.Confirmation{
+			Yes:      yes,
+			Doing:    "rotating " + what,
+			Prompt:   fmt.Sprintf("Rotate %s? %s\nType yes to confirm: ", what, warning),
+			Want:     "yes",
+			YesHint:  "Pass --yes to rotate without a prompt.",
+			Mismatch: "not confirmed; the token was not rotated",
+		})
 	}
 }
 

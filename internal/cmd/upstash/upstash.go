@@ -15,7 +15,6 @@ import (
 
 	"github.com/cachelink/cachelink/internal/clierr"
 	"github.com/cachelink/cachelink/internal/cmdutil"
-	"github.com/cachelink/cachelink/internal/config"
 	"github.com/cachelink/cachelink/internal/envfile"
 	"github.com/cachelink/cachelink/internal/iostreams"
 	"github.com/cachelink/cachelink/internal/output"
@@ -532,25 +531,13 @@ func resetPasswordRun(ctx context.Context, opts *ResetPasswordOptions) error {
 // prompt exits 130 with nothing changed.
 func confirmReset(f *cmdutil.Factory) func(yes bool, what, name string) error {
 	return func(yes bool, what, name string) error {
-		if yes {
-			return nil
-		}
-		cfg, err := f.Config()
-		if err != nil {
-			return err
-		}
-		ios := f.IOStreams
-		if !ios.IsStdinTTY() || cfg.Bool(config.NoInput) {
-			return clierr.Usagef("resetting %s needs confirmation", what).WithHint("Pass --yes to reset it without a prompt.")
-		}
-		fmt.Fprintf(ios.ErrOut, "Reset %s? Every client using the old password stops working at once.\nType its name to confirm: ", what)
-		answer, err := cmdutil.ReadAnswer(ios.Context(), ios.In)
-		if err != nil {
-			return err
-		}
-		if answer != name {
-			return clierr.Errorf("the name did not match; the password was not reset")
-		}
-		return nil
+		return f.Confirm(cmdutil.Confirmation{
+			Yes:      yes,
+			Doing:    "resetting " + what,
+			Prompt:   fmt.Sprintf("Reset %s? Every client using the old password stops working at once.\nType its name to confirm: ", what),
+			Want:     name,
+			YesHint:  "Pass --yes to reset it without a prompt.",
+			Mismatch: "the name did not match; the password was not reset",
+		})
 	}
 }
