@@ -42,6 +42,11 @@ type rawForm struct {
 
 	// Keyword/value: white space after the last pair.
 	trail string
+
+	// PostgreSQL: the sslmode in effect (the last one given) and how many
+	// sslmode parameters there are; Rewrite writes one (see edgeSSLMode).
+	sslmode  string
+	sslmodes int
 }
 
 // loc says where a value lives in the connection string.

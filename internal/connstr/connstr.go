@@ -7,7 +7,10 @@
 // back the same connection string pointed at the edge: host and port replaced,
 // the cache id added (application_name for PostgreSQL, a "<cache id>-" prefix
 // on the user name for MySQL, MariaDB and SQL Server), everything else kept
-// as the user wrote it, in the form they wrote it in.
+// as the user wrote it, in the form they wrote it in, except a PostgreSQL
+// sslmode that allows clear text, which becomes require: the edge string
+// crosses the internet. WeakTLS reports such settings, of every type, so
+// that the caller can say what became of them.
 //
 // Supported forms: PostgreSQL URLs and libpq keyword/value strings, MySQL and
 // MariaDB URLs, Go MySQL driver DSNs, SQL Server URLs and ADO.NET strings.
@@ -373,7 +376,10 @@ type target struct {
 // host and port are the edge's (Edge.Port, or the type's EdgePort when 0).
 //
 //   - PostgreSQL: application_name=<cacheID> (replacing any existing one in
-//     place, else added) and sslmode=require when no sslmode is given. A URL
+//     place, else added) and sslmode=require when no sslmode is given. An
+//     sslmode that allows clear text (disable, allow, prefer: see WeakTLS)
+//     becomes require, and repeated sslmodes become one, where the first
+//     was, with the value in effect when that asks for TLS. A URL
 //     carries the edge in its authority and loses its host, hostaddr and
 //     port parameters; a keyword/value string gets host= and port= replaced
 //     in place (port= added after host= if missing) and loses hostaddr=.

@@ -36,3 +36,26 @@ func ExampleParseError() {
 	// Output:
 	// origin connection string: port: "abc" is not a number from 1 to 65535
 }
+
+// A setting that lets the connection go in clear text: PostgreSQL's is
+// upgraded in the edge string, the others' are kept for the caller to warn
+// about.
+func ExampleOrigin_WeakTLS() {
+	edge, _ := connstr.ParseEdge("psedge.global")
+	for _, s := range []string{
+		"postgres://app@db.example.com/shop?sslmode=require&sslmode=disable",
+		"Server=db.example.com;User Id=sa;Encrypt=false",
+	} {
+		origin, _ := connstr.Parse(s)
+		for _, w := range origin.WeakTLS() {
+			fmt.Printf("%s upgraded=%v fix=%s\n", w.Setting, w.Upgraded, w.Fix)
+		}
+		out, _ := origin.Rewrite("c1", edge)
+		fmt.Println(out)
+	}
+	// Output:
+	// sslmode=disable upgraded=true fix=sslmode=require
+	// postgres://app@psedge.global:5432/shop?sslmode=require&application_name=c1
+	// Encrypt=false upgraded=false fix=Encrypt=true
+	// Server=psedge.global,1433;User Id=c1-sa;Encrypt=false
+}

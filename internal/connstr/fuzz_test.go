@@ -21,7 +21,8 @@ import (
 //   - Rewrite succeeds (for non-Postgres types: unless there is no user, which
 //     is a ParseError on "user"), Parse of its output gives the edge host and
 //     port, the prefixed user, the same password and database, and the driver
-//     reads the same (and does not reject it when it accepted the origin).
+//     reads the same (and does not reject it when it accepted the origin);
+//     for PostgreSQL, pgx reads it as TLS always (no clear-text fallback).
 
 const fuzzCacheID = "0c8f7a2e-5b1d-4c3e-9f6a-7d2b1e4a9c05"
 
@@ -142,6 +143,7 @@ func checkProperties(t *testing.T, s string) {
 		t.Fatalf("String not stable\norigin: %q\nfirst:  %q\nsecond: %q", s, str, str2)
 	}
 	originMatchesDriver(t, o, s)
+	_ = o.WeakTLS() // never panics
 
 	for _, e := range fuzzEdges {
 		out, err := o.Rewrite(fuzzCacheID, e)
@@ -168,6 +170,7 @@ func checkProperties(t *testing.T, s string) {
 			t.Fatalf("Parse(Rewrite()) differs\norigin:  %q\nrewrite: %q\nwant %s %+v\ngot  %s %+v", s, out, o.Form, exp, r.Form, got)
 		}
 		rewriteMatchesDriver(t, o, s, out, exp)
+		checkEdgeTLS(t, o, s, out)
 	}
 }
 

@@ -176,9 +176,13 @@ func (o *Origin) parseKV(s string) error {
 		if v := p.value(s); it.role != roleUser || v != "" { // an empty user= is ignored
 			params.set(it.role, v)
 		}
+		if it.role == roleSSLMode {
+			r.sslmodes++
+		}
 		items = append(items, it)
 	}
 	r.items = items
+	r.sslmode = params.val[roleSSLMode]
 	o.User, o.Password, o.Database = params.val[roleUser], params.val[rolePassword], params.val[roleDatabase]
 	host, hasHost := params.get(roleHost)
 	hostaddr, hasHostaddr := params.get(roleHostaddr)
@@ -249,6 +253,10 @@ func (o *Origin) writeKV(b *strings.Builder, t *target) {
 	}}
 	for i := range r.items {
 		it := &r.items[i]
+		if t.rewrite && it.role == roleSSLMode {
+			w.sslmode(it, r)
+			continue
+		}
 		if w.changes(it, ch, t) {
 			continue
 		}

@@ -332,9 +332,13 @@ func (o *Origin) parsePGQuery(q string) *ParseError {
 		}
 		it := item{raw: pair, voff: len(k) + 1, role: pgKeys[key]}
 		params.set(it.role, val)
+		if it.role == roleSSLMode {
+			r.sslmodes++
+		}
 		items = append(items, it)
 	}
 	r.items = items
+	r.sslmode = params.val[roleSSLMode]
 	// Parameters override the userinfo and the path.
 	if v, ok := params.get(roleUser); ok {
 		o.User, r.userLoc = v, locItem
@@ -533,6 +537,10 @@ func (o *Origin) writeURL(b *strings.Builder, t *target) {
 	}}
 	for i := range r.items {
 		it := &r.items[i]
+		if pg && t.rewrite && it.role == roleSSLMode {
+			w.sslmode(it, r)
+			continue
+		}
 		if w.changes(it, ch, t) {
 			continue
 		}

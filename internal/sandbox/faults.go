@@ -19,15 +19,16 @@ const (
 	FaultError           = "error"
 	Fault429             = "429"
 	FaultDropAfterCreate = "drop_after_create"
+	FaultLateAnswer      = "late_answer"
 )
 
 // FaultRule is one injected failure. See Faults.
 type FaultRule struct {
-	Kind       string        `json:"kind"`           // "latency", "error" (5xx), "429", "drop_after_create"
+	Kind       string        `json:"kind"`           // "latency", "error" (5xx), "429", "drop_after_create", "late_answer"
 	Count      int           `json:"count"`          // how many matching requests it affects; 0 = until cleared (latency only; 1 for the others)
 	Status     int           `json:"status"`         // for "error": 500, 502, 503 or 504 (default 503)
 	RetryAfter string        `json:"retry_after"`    // for "429": the Retry-After value (seconds or HTTP-date), default "1"
-	Latency    time.Duration `json:"latency"`        // for "latency"; JSON as a Go duration string like "200ms"
+	Latency    time.Duration `json:"latency"`        // for "latency" and "late_answer"; JSON as a Go duration string like "200ms"
 	Rate       float64       `json:"rate,omitempty"` // for "error": fail each matching request with this probability (0-1); with count 0, until cleared
 	Method     string        `json:"method"`         // "" = any
 	PathPrefix string        `json:"path_prefix"`    // "" = any path except /_sandbox
@@ -108,8 +109,12 @@ func (r *FaultRule) validate() error {
 			}
 		}
 	case FaultDropAfterCreate:
+	case FaultLateAnswer:
+		if r.Latency <= 0 {
+			return errors.New(`late_answer needs a positive latency like "5s": how late the answer comes`)
+		}
 	default:
-		return fmt.Errorf("unknown fault kind %q (want latency, error, 429 or drop_after_create)", r.Kind)
+		return fmt.Errorf("unknown fault kind %q (want latency, error, 429, drop_after_create or late_answer)", r.Kind)
 	}
 	if r.Count == 0 && r.Rate == 0 {
 		r.Count = 1
@@ -121,7 +126,7 @@ type faultEntry struct {
 	rule      FaultRule
 	unlimited bool
 	remaining int
-	pending   int // drop_after_create reservations whose outcome is not known yet
+	pending   int // drop_after_create and late_answer reservations whose outcome is not known yet
 }
 
 func (e *faultEntry) live() bool { return e.unlimited || e.remaining > 0 }
@@ -135,7 +140,11 @@ func (e *faultEntry) live() bool { return e.unlimited || e.remaining > 0 }
 // that create something (POST /v1/caches, POST /v1/caches/{id}/cache-ttls,
 // POST /v2/redis/database, POST /apikey) and is only used up when the
 // create succeeds: the request is handled (the resource exists and is
-// counted), then the connection is closed without a response.
+// counted), then the connection is closed without a response. late_answer
+// matches the same requests and is used up the same way: the create is
+// carried out at once, and its answer is held back for the rule's Latency
+// (or until the client gives up), as a provider that creates quickly and
+// answers late does; a client whose timeout is shorter never sees it.
 type Faults struct {
 	mu      sync.Mutex
 	entries []*faultEntry
@@ -226,7 +235,7 @@ func (f *Faults) match(r *http.Request) (time.Duration, *faultEntry) {
 			continue
 		case e.rule.Rate > 0 && rand.Float64() >= e.rule.Rate:
 			continue // this request is spared; the rule stays as it was
-		case e.rule.Kind == FaultDropAfterCreate:
+		case e.rule.Kind == FaultDropAfterCreate, e.rule.Kind == FaultLateAnswer:
 			if !isCreateRequest(r) {
 				continue
 			}
@@ -243,8 +252,8 @@ func (f *Faults) match(r *http.Request) (time.Duration, *faultEntry) {
 	return delay, act
 }
 
-// settle ends a drop_after_create reservation; used reports whether the
-// create succeeded (and the rule was used).
+// settle ends a drop_after_create or late_answer reservation; used
+// reports whether the create succeeded (and the rule was used).
 func (f *Faults) settle(e *faultEntry, used bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -269,7 +278,7 @@ func (f *Faults) Middleware(next http.Handler) http.Handler {
 			case <-t.C:
 			case <-r.Context().Done():
 				t.Stop()
-				if act != nil && act.rule.Kind == FaultDropAfterCreate {
+				if act != nil && (act.rule.Kind == FaultDropAfterCreate || act.rule.Kind == FaultLateAnswer) {
 					f.settle(act, false)
 				}
 				return
@@ -303,6 +312,25 @@ func (f *Faults) Middleware(next http.Handler) http.Handler {
 				return
 			}
 			panic(http.ErrAbortHandler) // HTTP/2 or a writer without Hijack: abort the stream
+		case FaultLateAnswer:
+			buf := &bufferedWriter{header: http.Header{}}
+			used := false
+			func() {
+				defer func() { f.settle(act, used) }()
+				next.ServeHTTP(buf, r)
+				st := buf.statusCode()
+				used = st >= 200 && st < 300
+			}()
+			if used {
+				t := time.NewTimer(act.rule.Latency)
+				select {
+				case <-t.C:
+				case <-r.Context().Done():
+					t.Stop()
+					return // the client gave up: the resource stays
+				}
+			}
+			buf.flushTo(w)
 		}
 	})
 }
