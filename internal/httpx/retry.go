@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 )
@@ -24,6 +25,37 @@ type Retry struct {
 	MaxRetryAfter time.Duration // a longer Retry-After is not waited for; 0: 30s
 	// Sleep waits d or until ctx ends; nil: a timer. Tests count the waits.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Notify, when set, is told of each retry before its wait, so that a
+	// person at a terminal sees why nothing has come yet (the factory
+	// prints RetryNotice.String on stderr there). nil: retries are silent.
+	Notify func(RetryNotice)
+}
+
+// RetryNotice describes one retry: why and after how long it is made.
+type RetryNotice struct {
+	Retry   int           // this retry's number: 1 for the second attempt
+	Retries int           // the most there can be: Attempts-1
+	Status  int           // the status that is retried (429, 503...); 0 after a connection error
+	Err     error         // the connection error retried; nil after a status
+	Wait    time.Duration // the wait before the retry
+	Method  string
+	URL     *url.URL
+}
+
+// String is the line a person sees, counting attempts as the issue's
+// example does: "retrying (2/4) after 503" is the second of at most four
+// attempts; "retrying (3/4) after a dropped connection", "retrying (2/4)
+// after 429, waiting 3s". The wait is named when it is a second or more.
+func (n RetryNotice) String() string {
+	cause := "a dropped connection"
+	if n.Err == nil {
+		cause = strconv.Itoa(n.Status)
+	}
+	s := fmt.Sprintf("retrying (%d/%d) after %s", n.Retry+1, n.Retries+1, cause)
+	if n.Wait >= time.Second {
+		s += ", waiting " + n.Wait.Round(time.Second).String()
+	}
+	return s
 }
 
 func (p Retry) withDefaults() Retry {
@@ -121,6 +153,13 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			drain(resp)
 		default:
 			return resp, nil
+		}
+		if p.Notify != nil {
+			n := RetryNotice{Retry: attempt, Retries: p.Attempts - 1, Err: err, Wait: wait, Method: req.Method, URL: req.URL}
+			if err == nil {
+				n.Status = resp.StatusCode
+			}
+			p.Notify(n)
 		}
 		if err := p.Sleep(ctx, wait); err != nil {
 			return nil, err

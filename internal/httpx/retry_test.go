@@ -2,9 +2,11 @@ package httpx_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -179,5 +181,93 @@ func TestAConnectionErrorIsRetriedForGetButNotForPost(t *testing.T) {
 	_, err = client(&waits).Post(srv.URL, "application/json", strings.NewReader("{}"))
 	if err == nil || n.Load() != 1 {
 		t.Errorf("POST: err %v after %d requests; want the error after exactly 1 (the create may have happened)", err, n.Load())
+	}
+}
+
+// notified is a client whose retries are told to the returned list, with
+// the waits recorded instead of slept.
+func notified(notices *[]httpx.RetryNotice) *http.Client {
+	return httpx.New(httpx.Options{Retry: &httpx.Retry{
+		Sleep:  func(context.Context, time.Duration) error { return nil },
+		Notify: func(n httpx.RetryNotice) { *notices = append(*notices, n) },
+	}})
+}
+
+func TestNotifyTellsEachRetry(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	dropped := false
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if r.URL.Path == "/drop" && !dropped {
+			dropped = true
+			conn, _, _ := w.(http.Hijacker).Hijack()
+			conn.Close()
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(srv.Close) // after the parallel subtests
+
+	tests := []struct {
+		name       string
+		statuses   []int
+		retryAfter string
+		url        string // instead of a flaky server
+		want       []string
+	}{
+		{name: "503 twice then 200", statuses: []int{503, 503},
+			want: []string{"retrying (2/4) after 503", "retrying (3/4) after 503"}},
+		{name: "429 with Retry-After", statuses: []int{429}, retryAfter: "3",
+			want: []string{"retrying (2/4) after 429, waiting 3s"}},
+		{name: "dropped connection", url: srv.URL + "/drop",
+			want: []string{"retrying (2/4) after a dropped connection"}},
+		{name: "no retry", want: nil},
+		{name: "the last attempt is not announced", statuses: []int{502, 502, 502, 502, 502},
+			want: []string{"retrying (2/4) after 502", "retrying (3/4) after 502", "retrying (4/4) after 502"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			u := tt.url
+			if u == "" {
+				s := httptest.NewServer(&flaky{statuses: tt.statuses, retryAfter: tt.retryAfter})
+				defer s.Close()
+				u = s.URL
+			}
+			var notices []httpx.RetryNotice
+			resp, err := notified(&notices).Get(u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			var got []string
+			for _, n := range notices {
+				got = append(got, n.String())
+				if n.Method != http.MethodGet || n.URL == nil {
+					t.Errorf("notice %+v lacks the request", n)
+				}
+			}
+			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+				t.Errorf("notices %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRetryNoticeString(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		n    httpx.RetryNotice
+		want string
+	}{
+		{httpx.RetryNotice{Retry: 2, Retries: 3, Status: 503, Wait: 400 * time.Millisecond}, "retrying (3/4) after 503"},
+		{httpx.RetryNotice{Retry: 1, Retries: 3, Status: 429, Wait: 2600 * time.Millisecond}, "retrying (2/4) after 429, waiting 3s"},
+		{httpx.RetryNotice{Retry: 1, Retries: 1, Err: io.ErrUnexpectedEOF, Wait: time.Second}, "retrying (2/2) after a dropped connection, waiting 1s"},
+	} {
+		if got := tt.n.String(); got != tt.want {
+			t.Errorf("%+v: %q, want %q", tt.n, got, tt.want)
+		}
 	}
 }

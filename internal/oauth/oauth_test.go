@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -511,5 +512,33 @@ func TestALineTypedAfterTheLoginIsNotLost(t *testing.T) {
 	defer cancel()
 	if line, ok := term.Next(ctx); !ok || line != "dev@example.com" {
 		t.Errorf("next line = %q (%v), want the email typed after the login", line, ok)
+	}
+}
+
+// While the browser is out, a terminal is told that the login waits for it
+// and how to give up; a pipe's stderr gets no such line (scripts and
+// wrappers read it as before).
+func TestWaitingLineOnATerminalOnly(t *testing.T) {
+	t.Parallel()
+	for _, tty := range []bool{true, false} {
+		t.Run(fmt.Sprintf("tty=%t", tty), func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			stderr := newRecorder()
+			b := newBrowser(t)
+			cfg := e.config("polyscale", stderr)
+			cfg.OpenBrowser = b.open
+			cfg.StderrTTY = tty
+			if _, err := oauth.Login(context.Background(), cfg); err != nil {
+				t.Fatalf("Login: %v\nstderr:\n%s", err, stderr)
+			}
+			out := stderr.String()
+			if got := strings.Count(out, oauth.WaitingLine+"\n"); got != map[bool]int{true: 1, false: 0}[tty] {
+				t.Fatalf("the waiting line appears %d times on stderr:\n%s", got, out)
+			}
+			if tty && !strings.Contains(out, "\n  http://") {
+				t.Fatalf("the URL is still shown:\n%s", out)
+			}
+		})
 	}
 }
