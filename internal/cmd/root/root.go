@@ -66,6 +66,9 @@ exactly the connection string. Progress, hints and warnings go to stderr.`,
 	pf.BoolVar(&f.Globals.NoInput, "no-input", false, "Never prompt and never open a browser (also CACHELINK_NO_INPUT)")
 	pf.BoolVar(&f.Globals.Debug, "debug", false, "Trace HTTP requests on stderr, secrets redacted (also CACHELINK_DEBUG)")
 	pf.StringVar(&f.Globals.ConfigFile, "config", "", "Config file (default $CACHELINK_CONFIG_DIR/config.yaml)")
+	cmdutil.CompleteFlag(cmd, "profile", f.CompleteProfiles)
+	cmdutil.CompleteFlagValues(cmd, "output", "text", "json")
+	_ = cmd.MarkPersistentFlagFilename("config", "yaml", "yml")
 
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return clierr.Wrap(clierr.Usage, err)
@@ -88,6 +91,9 @@ exactly the connection string. Progress, hints and warnings go to stderr.`,
 	add("tool", doctor.NewCmdDoctor(f, nil), version.NewCmdVersion(f, nil))
 	cmd.SetHelpCommandGroupID("tool")
 	cmd.SetCompletionCommandGroupID("tool")
+	// Arguments and flag values nothing completes complete nothing, not
+	// file names.
+	cmdutil.CompleteRest(cmd)
 	return cmd
 }
 
