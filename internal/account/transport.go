@@ -100,7 +100,7 @@ func (t *Transport) check(c *provider.Credential) error {
 		return unsendable(strings.Join(c.EnvVars, " or "))
 	}
 	return clierr.Errorf("the stored %s login of profile %s holds a credential with a control character, which cannot be sent",
-		t.Provider.Title(), t.Profile).WithHint("Run `" + provider.ConnectCommand(t.Provider, t.Profile) + "` to store it again.")
+		t.Provider.Title(), t.Profile).WithHint("Run '" + provider.ConnectCommand(t.Provider, t.Profile) + "' to store it again.")
 }
 
 // send authorizes a copy of req with c (a RoundTripper must not change the

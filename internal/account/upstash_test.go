@@ -36,8 +36,8 @@ func TestUpstashEnvPairIsBothOrNeither(t *testing.T) {
 	}{
 		{name: "both", email: "dev@example.com", key: "k-1", want: true},
 		{name: "neither"},
-		{name: "email alone", email: "dev@example.com", usage: "UPSTASH_EMAIL is set but UPSTASH_API_KEY is not: set both, or neither to use the stored login"},
-		{name: "key alone", key: "k-1", usage: "UPSTASH_API_KEY is set but UPSTASH_EMAIL is not: set both, or neither to use the stored login"},
+		{name: "email alone", email: "dev@example.com", usage: "UPSTASH_EMAIL is set but UPSTASH_API_KEY is not"},
+		{name: "key alone", key: "k-1", usage: "UPSTASH_API_KEY is set but UPSTASH_EMAIL is not"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -55,6 +55,11 @@ func RunWith(ctx context.Context, ios *iostreams.IOStreams, args []string, confi
 	// confirmation) end with the run: Ctrl-C and SIGTERM are exit 130
 	// even while cachelink waits for input.
 	ios.SetContext(ctx)
+	if len(args) > 0 && strings.HasPrefix(args[0], cobra.ShellCompRequestCmd) {
+		// Shell completion: stderr is the terminal the user is typing
+		// in, and a spinner would draw over the command line.
+		ios.DisableProgress()
+	}
 	var rootCmd *cobra.Command
 	f := factory.New(ios, func() *pflag.FlagSet { return rootCmd.PersistentFlags() }, registry.Providers())
 	if configure != nil {
@@ -76,7 +81,7 @@ func RunWith(ctx context.Context, ios *iostreams.IOStreams, args []string, confi
 	if errors.As(err, &child) {
 		return child.ExitStatus()
 	}
-	if ctx.Err() != nil {
+	if ctx.Err() != nil || clierr.KindOf(err) == clierr.Interrupted {
 		fmt.Fprintln(ios.ErrOut, "Interrupted.")
 		return ExitInterrupted
 	}
@@ -109,6 +114,8 @@ func ExitCode(err error) int {
 		return ExitAuth
 	case clierr.Unreachable:
 		return ExitUnreachable
+	case clierr.Interrupted:
+		return ExitInterrupted
 	}
 	return ExitError
 }

@@ -18,6 +18,10 @@ const (
 	NotFound                // exit 3: cache, database or profile not found
 	Auth                    // exit 4: not connected, or credentials rejected
 	Unreachable             // exit 5: the provider could not be reached
+	// Interrupted is exit 130 for an end the run's context does not see:
+	// Ctrl-C typed at a prompt, where the terminal is in raw mode and
+	// sends no signal (internal/prompt).
+	Interrupted
 )
 
 // Error is an error with a Kind and an optional hint: the next thing the user
@@ -66,17 +70,53 @@ func KindOf(err error) Kind {
 	return General
 }
 
-// HintOf returns the hint of the first *Error in err's chain that has one.
+// HintOf returns the first hint in err's chain: the Hint of an *Error
+// that has one, or the Hint() of an error that knows what to do about
+// itself (see Hinted). Chains of errors.Join are searched depth first.
 func HintOf(err error) string {
-	for err != nil {
-		var e *Error
-		if !errors.As(err, &e) {
-			return ""
-		}
+	if err == nil {
+		return ""
+	}
+	switch e := err.(type) {
+	case *Error:
 		if e.Hint != "" {
 			return e.Hint
 		}
-		err = e.Err
+	case interface{ Hint() string }:
+		if h := e.Hint(); h != "" {
+			return h
+		}
+	}
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		return HintOf(u.Unwrap())
+	case interface{ Unwrap() []error }:
+		for _, e := range u.Unwrap() {
+			if h := HintOf(e); h != "" {
+				return h
+			}
+		}
 	}
 	return ""
 }
+
+// Hinted returns err with hint, what to do about it, on its own line after
+// the message (see HintOf), keeping err's kind and its chain: for the
+// packages below the commands (credentials, config, oauth), whose errors
+// are given a kind further up. A hint is one sentence that starts with a
+// capital letter and ends with a period.
+func Hinted(err error, hint string) error {
+	if err == nil {
+		return nil
+	}
+	return &hinted{err: err, hint: hint}
+}
+
+type hinted struct {
+	err  error
+	hint string
+}
+
+func (h *hinted) Error() string { return h.err.Error() }
+func (h *hinted) Unwrap() error { return h.err }
+func (h *hinted) Hint() string  { return h.hint }

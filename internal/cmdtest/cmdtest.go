@@ -216,6 +216,15 @@ type RunOptions struct {
 	// OnStderrLine sees each line written to stderr as it is written;
 	// with StdinTTY, what it returns is typed into the terminal.
 	OnStderrLine func(line string) (typed string)
+	// Terminal, when set, is standard input and standard error (a
+	// pseudo-terminal's end, see NewTerminal): prompts draw there and
+	// read what the test types; Result.Stderr is then empty. stdout
+	// stays a buffer.
+	Terminal *os.File
+	// Progress, when set, is how a spinner shows on a stderr terminal
+	// (see iostreams.ProgressOptions); by default a test run shows none,
+	// so that its stderr does not depend on the machine's speed.
+	Progress *iostreams.ProgressOptions
 }
 
 // Run runs cachelink with args.
@@ -236,6 +245,9 @@ func (e *Env) RunWith(opts RunOptions, args ...string) Result {
 	ios.SetStdoutTTY(opts.StdoutTTY)
 	ios.SetColorEnv(e.Getenv)
 	ios.SetStderrTTY(opts.StderrTTY)
+	if opts.Progress != nil {
+		ios.SetProgressOptions(*opts.Progress)
+	}
 	var typeIn func(string)
 	if opts.StdinTTY {
 		// A terminal that stays open: reads block until the test ends.
@@ -251,6 +263,9 @@ func (e *Env) RunWith(opts RunOptions, args ...string) Result {
 		typeIn(opts.Stdin)
 		e.T.Cleanup(func() { pw.Close() })
 		ios.In = pr
+	}
+	if opts.Terminal != nil {
+		ios.UseTerminal(opts.Terminal)
 	}
 	if opts.OnStderrLine != nil {
 		ios.ErrOut = &lineWriter{w: errOut, fn: func(line string) {

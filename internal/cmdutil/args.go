@@ -15,7 +15,11 @@ func (f *Factory) Provider(name string) (provider.Provider, error) {
 	if p := provider.Find(f.Providers(), name); p != nil {
 		return p, nil
 	}
-	return nil, clierr.Usagef("unknown provider %q; choose one of: %s", name, strings.Join(f.ProviderNames(), ", "))
+	e := clierr.Usagef("unknown provider %q; choose one of: %s", name, strings.Join(f.ProviderNames(), ", "))
+	if hint := DidYouMean(name, f.ProviderNames()); hint != "" {
+		return nil, e.WithHint(hint)
+	}
+	return nil, e
 }
 
 // ProviderArgs accepts exactly one argument naming a provider, or, with
@@ -69,12 +73,13 @@ func ExactArgs(n int, names string) cobra.PositionalArgs {
 	}
 }
 
-// OneOf checks a flag value against its allowed values.
+// OneOf checks a flag value against its allowed values; a value close to
+// one of them gets a "did you mean" hint.
 func OneOf(flag, value string, allowed ...string) error {
 	for _, a := range allowed {
 		if value == a {
 			return nil
 		}
 	}
-	return clierr.Usagef("invalid value %q for --%s; choose one of: %s", value, flag, strings.Join(allowed, ", "))
+	return Suggesting(clierr.Usagef("invalid value %q for --%s; choose one of: %s", value, flag, strings.Join(allowed, ", ")), value, allowed)
 }

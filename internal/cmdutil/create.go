@@ -31,11 +31,17 @@ type CreateOnce[T any] struct {
 
 // Do runs create under the rule.
 func (c CreateOnce[T]) Do(ctx context.Context, create func(ctx context.Context) (*T, error)) (*T, error) {
+	stop := func() {}
+	if c.IOStream != nil {
+		stop = c.IOStream.StartProgress(fmt.Sprintf("Creating %s %s %s…", c.Provider, c.Kind, c.Name))
+	}
 	made, err := create(ctx)
+	stop()
 	if err != nil && ctx.Err() != nil && c.IOStream != nil {
 		// Interrupted (Ctrl-C, SIGTERM) with the create under way: it may
 		// have reached the provider all the same.
-		c.IOStream.Warnf("interrupted during the create: the %s %s %q may exist all the same; check with `%s` before trying again", c.Provider, c.Kind, c.Name, c.ListCmd)
+		c.IOStream.WarnHint(fmt.Sprintf("Check with '%s' before trying again.", c.ListCmd),
+			"interrupted during the create: the %s %s %q may exist all the same", c.Provider, c.Kind, c.Name)
 	}
 	if err == nil || !errors.Is(err, httpx.ErrAmbiguous) || ctx.Err() != nil {
 		return made, err
@@ -44,7 +50,7 @@ func (c CreateOnce[T]) Do(ctx context.Context, create func(ctx context.Context) 
 	after, lerr := c.Named(ctx)
 	if lerr != nil {
 		return nil, clierr.Wrap(clierr.Unreachable, fmt.Errorf("the create of %q may or may not have happened, and listing could not tell: %w", c.Name, err)).
-			WithHint(fmt.Sprintf("Run `%s` before trying again, so as not to create it twice.", c.ListCmd))
+			WithHint(fmt.Sprintf("Run '%s' before trying again, so as not to create it twice.", c.ListCmd))
 	}
 	known := map[string]bool{}
 	for i := range c.Before {
@@ -62,7 +68,7 @@ func (c CreateOnce[T]) Do(ctx context.Context, create func(ctx context.Context) 
 	// Not found now does not mean not made: the provider may still be
 	// carrying the create out.
 	return nil, clierr.Wrap(clierr.Unreachable, fmt.Errorf("the answer to the create of the %s %q was lost, and it is not listed yet: it may still appear: %w", c.Kind, c.Name, err)).
-		WithHint(fmt.Sprintf("Run `%s` in a minute to check before trying again (then --if-not-exists uses it if it is there).", c.ListCmd))
+		WithHint(fmt.Sprintf("Run '%s' in a minute to check before trying again (then --if-not-exists uses it if it is there).", c.ListCmd))
 }
 
 // RefuseDuplicate is the error of a create whose name is taken (exit 1):

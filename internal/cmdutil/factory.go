@@ -16,6 +16,7 @@ import (
 	"github.com/cachelink/cachelink/internal/credentials"
 	"github.com/cachelink/cachelink/internal/httpx"
 	"github.com/cachelink/cachelink/internal/iostreams"
+	"github.com/cachelink/cachelink/internal/prompt"
 	"github.com/cachelink/cachelink/internal/provider"
 )
 
@@ -99,6 +100,10 @@ type Factory struct {
 
 	// Accounts resolves which credential a command uses.
 	Accounts *account.Resolver
+
+	// Prompter returns what asks questions on the terminal (see Ask);
+	// tests put a fake here.
+	Prompter func() prompt.Prompter
 }
 
 // Providers are the registered providers, in order.
@@ -124,17 +129,19 @@ func (f *Factory) Profile() (string, error) {
 
 // AuthClient returns the client for p's API: the API client (timeouts,
 // retries, --debug) under account.Transport, which authorizes each request
-// with the profile's credential and recovers once from a 401.
+// with the profile's credential and recovers once from a 401, and a
+// spinner on a terminal while a request waits ("Waiting for PolyScale…").
 func (f *Factory) AuthClient(p provider.Provider) (*http.Client, error) {
 	profile, err := f.Profile()
 	if err != nil {
 		return nil, err
 	}
 	api := f.APIClient()
-	return &http.Client{
-		Transport: &account.Transport{Resolver: f.Accounts, Provider: p, Profile: profile, Base: api.Transport},
-		Timeout:   api.Timeout,
-	}, nil
+	var rt http.RoundTripper = &account.Transport{Resolver: f.Accounts, Provider: p, Profile: profile, Base: api.Transport}
+	if f.IOStreams != nil {
+		rt = &progressTransport{ios: f.IOStreams, label: "Waiting for " + p.Title() + "…", next: rt}
+	}
+	return &http.Client{Transport: rt, Timeout: api.Timeout}, nil
 }
 
 // APIClient returns the constructor of p's API client for the --profile

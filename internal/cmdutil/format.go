@@ -16,7 +16,9 @@ import (
 // for every command that prints a connection string: formats lists the
 // values --format takes, the first being the default; -o json means
 // --format json and --write-env means --format env, and a --format that
-// disagrees with either is a usage error.
+// disagrees with either is a usage error. --format json is kept as an
+// alias of -o json: both come out of here as "json", so a command has one
+// JSON code path and prints the same bytes for either.
 func ResolveFormat(format string, json bool, writeEnv string, formats ...string) (string, error) {
 	if format != "" {
 		if err := OneOf("format", format, formats...); err != nil {
@@ -25,7 +27,8 @@ func ResolveFormat(format string, json bool, writeEnv string, formats ...string)
 	}
 	if json {
 		if format != "" && format != "json" {
-			return "", clierr.Usagef("-o json and --format %s disagree; use one of them", format)
+			return "", clierr.Usagef("-o json and --format %s disagree", format).
+				WithHint("Pass one of them: --format json is the same as -o json.")
 		}
 		format = "json"
 	}
@@ -106,6 +109,7 @@ func (v writeEnvValue) Set(s string) error {
 // empty value is refused when the flags are parsed (exit 2).
 func WriteEnvFlag(fs *pflag.FlagSet, p *string, usage string) {
 	fs.Var(writeEnvValue{p}, "write-env", usage)
+	MarkFileFlag(fs, "write-env")
 }
 
 // CheckOriginVar refuses a --write-env that would replace, in the file,

@@ -11,6 +11,7 @@ import (
 	"github.com/cachelink/cachelink/internal/clierr"
 	"github.com/cachelink/cachelink/internal/config"
 	"github.com/cachelink/cachelink/internal/oauth"
+	"github.com/cachelink/cachelink/internal/prompt"
 	"github.com/cachelink/cachelink/internal/safetext"
 	"github.com/cachelink/cachelink/internal/uuid"
 )
@@ -82,10 +83,13 @@ type Confirmation struct {
 	Mismatch string // what another answer means: "the name did not match; nothing was deleted"
 }
 
-// Confirm asks c on a terminal. With c.Yes it asks nothing. Without a
-// terminal, or with --no-input, it refuses (exit 2) and points at --yes,
-// so a script never does it by accident. The prompt ends at Ctrl-C or
-// SIGTERM (the run's context): exit 130, nothing done.
+// Confirm asks c on a terminal: with the prompt library (see Ask) when
+// stdin and stderr are terminals, else as a line read from stdin. With
+// c.Yes it asks nothing. Without a terminal, or with --no-input, it
+// refuses (exit 2) and points at --yes, so a script never does it by
+// accident. Another answer than c.Want is an error (exit 1), nothing
+// done. The prompt ends at Ctrl-C or SIGTERM (the run's context, or the
+// key typed at the prompt): exit 130, nothing done.
 func (f *Factory) Confirm(c Confirmation) error {
 	if c.Yes {
 		return nil
@@ -98,8 +102,19 @@ func (f *Factory) Confirm(c Confirmation) error {
 	if !ios.IsStdinTTY() || cfg.Bool(config.NoInput) {
 		return clierr.Usagef("%s needs confirmation", c.Doing).WithHint(c.YesHint)
 	}
-	fmt.Fprint(ios.ErrOut, c.Prompt)
-	answer, err := ReadAnswer(ios.Context(), ios.In)
+	var answer string
+	if p := f.Ask(); p != nil {
+		// stdin and stderr are terminals: the prompt library's input line,
+		// the question as its title, what to type under it.
+		title, what, _ := strings.Cut(c.Prompt, "\n")
+		answer, err = p.Input(ios.Context(), prompt.Question{Title: title, Description: strings.TrimRight(what, ": ")})
+		answer = strings.TrimSpace(answer)
+	} else {
+		// stdin is a terminal, stderr is not: the question on stderr
+		// and a line read.
+		fmt.Fprint(ios.ErrOut, c.Prompt)
+		answer, err = ReadAnswer(ios.Context(), ios.In)
+	}
 	if err != nil {
 		return err
 	}
@@ -119,7 +134,7 @@ func CheckName(name, what string) error {
 	case utf8.RuneCountInString(name) > 255:
 		return clierr.Usagef("--name is longer than 255 characters")
 	case uuid.Is(name):
-		return clierr.Usagef("--name %q looks like a %s; choose a name that does not", name, what)
+		return clierr.Usagef("--name %q looks like a %s", name, what).WithHint("Choose a name that is not a UUID.")
 	}
 	for _, r := range name {
 		if r < 0x20 || r == 0x7f {

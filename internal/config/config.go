@@ -22,6 +22,8 @@ import (
 
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
+
+	"github.com/cachelink/cachelink/internal/clierr"
 )
 
 // Keys of the settings every run has, as written in config.yaml. The
@@ -35,6 +37,9 @@ const (
 
 	TokenStore     = "token_store"     // CACHELINK_TOKEN_STORE: auto, keyring or file
 	KeyringTimeout = "keyring_timeout" // CACHELINK_KEYRING_TIMEOUT: bound on each keychain call
+	// APITimeout bounds each request to a provider (its API, token and
+	// revocation endpoints), retries included: CACHELINK_API_TIMEOUT.
+	APITimeout = "api_timeout"
 )
 
 // Setting is one configuration key with its default.
@@ -55,6 +60,7 @@ func Defaults() map[string]any {
 		Debug:          false,
 		TokenStore:     "auto",
 		KeyringTimeout: "3s",
+		APITimeout:     "60s",
 	}
 }
 
@@ -90,6 +96,8 @@ type Config struct {
 	// to keys: a flag the user set wins over env, env over the file.
 	env   map[string]string
 	flags map[string]*pflag.Flag
+	// unknown are the keys of the file that no setting has (Unknown).
+	unknown []UnknownKey
 }
 
 // Error is a problem with the configuration itself; Usage is true when it
@@ -113,7 +121,7 @@ func Dir(getenv func(string) string) (string, error) {
 	}
 	base, err := os.UserConfigDir()
 	if err != nil {
-		return "", fmt.Errorf("cannot find a configuration directory (%w); set %s_CONFIG_DIR", err, EnvPrefix)
+		return "", clierr.Hinted(fmt.Errorf("cannot find a configuration directory (%w)", err), "Set "+EnvPrefix+"_CONFIG_DIR.")
 	}
 	return filepath.Join(base, "cachelink"), nil
 }
@@ -166,7 +174,7 @@ func Load(opts Options) (*Config, error) {
 	info, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && !explicit:
-		return c, c.checkEndpoints()
+		return c, c.check()
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, &Error{Usage: true, Err: fmt.Errorf("config file %s does not exist; create it or drop --config", path)}
 	case err != nil:
@@ -192,7 +200,8 @@ func Load(opts Options) (*Config, error) {
 		return nil, &Error{Err: fmt.Errorf("config file %s is not valid YAML: %w", path, err)}
 	}
 	c.file = path
-	return c, c.checkEndpoints()
+	c.unknown = unknownKeys(data, defaults)
+	return c, c.check()
 }
 
 // maxFileSize bounds what is read of a config file.
@@ -266,7 +275,7 @@ func checkPermissions(path string, mode fs.FileMode) error {
 		return nil
 	}
 	if mode.Perm()&0o022 != 0 {
-		return fmt.Errorf("config file %s is writable by group or others (mode %04o), so it is ignored; run: chmod go-w %s", path, mode.Perm(), path)
+		return clierr.Hinted(fmt.Errorf("config file %s is writable by group or others (mode %04o), so it is ignored", path, mode.Perm()), "Run: chmod go-w "+path)
 	}
 	return nil
 }

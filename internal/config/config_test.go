@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/cachelink/cachelink/internal/clierr"
 	"github.com/cachelink/cachelink/internal/config"
 )
 
@@ -121,8 +122,8 @@ func TestWritableByOthersIsRefused(t *testing.T) {
 		if err == nil {
 			t.Fatalf("mode %04o: a group/world-writable config file was accepted", mode)
 		}
-		if !strings.Contains(err.Error(), "chmod go-w") {
-			t.Errorf("mode %04o: message %q should say how to fix it", mode, err)
+		if !strings.Contains(clierr.HintOf(err), "chmod go-w") {
+			t.Errorf("mode %04o: message %q should say how to fix it in its hint", mode, err)
 		}
 	}
 	writeFile(t, path, "polyscale:\n  edge_host: ok.example\n", 0o644)

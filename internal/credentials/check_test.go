@@ -111,8 +111,8 @@ func TestCheckRefusesAnEntryThatIsNotARecord(t *testing.T) {
 				t.Fatalf("Check: %v, want ErrCorrupt", err)
 			}
 			for _, want := range []string{`"polyscale:default"`, path, tc.says, "cachelink disconnect polyscale"} {
-				if !strings.Contains(err.Error(), want) {
-					t.Errorf("Check: %q lacks %q", err, want)
+				if !strings.Contains(said(err), want) {
+					t.Errorf("Check: %q lacks %q", said(err), want)
 				}
 			}
 			// Following the advice works: disconnect deletes the entry.
@@ -133,7 +133,7 @@ func TestCheckRefusesAnEntryThatIsNotARecord(t *testing.T) {
 	// The hint carries --profile.
 	e = newEnv(t)
 	e.writeCredentialsFile(`{"polyscale:work": null}`)
-	if err := e.store(credentials.ModeFile, nil).Check("polyscale", "work"); err == nil || !strings.Contains(err.Error(), "cachelink disconnect polyscale --profile work") {
+	if err := e.store(credentials.ModeFile, nil).Check("polyscale", "work"); err == nil || !strings.Contains(said(err), "cachelink disconnect polyscale --profile work") {
 		t.Errorf("Check of profile work: %v, want the hint with --profile work", err)
 	}
 }
@@ -193,7 +193,7 @@ func TestCheckOfTheKeychain(t *testing.T) {
 				}
 				err := newEnv(t).store(mode, kr).Check("polyscale", "default")
 				if !errors.Is(err, credentials.ErrCorrupt) || !strings.Contains(err.Error(), `keychain item "polyscale:default"`) ||
-					!strings.Contains(err.Error(), "cachelink disconnect polyscale") {
+					!strings.Contains(said(err), "cachelink disconnect polyscale") {
 					t.Errorf("%s mode: Check: %v, want ErrCorrupt naming the item and disconnect", mode, err)
 				}
 			}
@@ -202,7 +202,7 @@ func TestCheckOfTheKeychain(t *testing.T) {
 
 	down := newFailingKeyring()
 	if err := newEnv(t).store(credentials.ModeKeyring, down).Check("polyscale", "default"); !errors.Is(err, credentials.ErrKeyringUnavailable) ||
-		!strings.Contains(err.Error(), "CACHELINK_TOKEN_STORE=file") {
+		!strings.Contains(said(err), "CACHELINK_TOKEN_STORE=file") {
 		t.Errorf("keyring mode, keychain down: %v, want ErrKeyringUnavailable naming CACHELINK_TOKEN_STORE=file", err)
 	}
 	if err := newEnv(t).store(credentials.ModeAuto, newFailingKeyring()).Check("polyscale", "default"); err != nil {

@@ -34,6 +34,8 @@ import (
 	"runtime"
 	"sync"
 	"time"
+
+	"github.com/cachelink/cachelink/internal/clierr"
 )
 
 // Record is what is stored per provider and profile. Its JSON is compact on
@@ -106,7 +108,7 @@ var knownFields = map[string]bool{"p": true, "pr": true, "a": true, "at": true, 
 // String never shows secrets, so a Record printed by mistake leaks nothing.
 func (r Record) String() string {
 	return fmt.Sprintf("credentials.Record{%s:%s account=%q expiry=%s scopes=%v}",
-		r.Provider, r.Profile, r.Account, r.Expiry.Format(time.RFC3339), r.Scopes)
+		r.Provider, r.Profile, r.Account, r.Expiry.UTC().Format(time.RFC3339), r.Scopes)
 }
 
 // GoString is String for %#v.
@@ -346,9 +348,9 @@ func (s *Store) save(r *Record, now time.Time) (Source, error) {
 	}
 	s.warn(fmt.Sprintf("warning: could not save to the system keychain (%v); falling back to the file", kerr))
 	if ferr := s.filePut(r); ferr != nil {
-		return "", fmt.Errorf("could not save the %s credentials of profile %s: keychain: %w; file: %w; "+
-			"fix the keychain or make %s writable, then run `cachelink connect %s` again",
-			r.Provider, r.Profile, kerr, ferr, s.dir, r.Provider)
+		return "", clierr.Hinted(fmt.Errorf("could not save the %s credentials of profile %s: keychain: %w; file: %w",
+			r.Provider, r.Profile, kerr, ferr),
+			fmt.Sprintf("Fix the keychain or make %s writable, then run '%s' again.", s.dir, connectCommand(r.Provider, r.Profile)))
 	}
 	return SourceFile, nil
 }
@@ -419,7 +421,7 @@ func (s *Store) BeginLogin(ctx context.Context, provider, profile string) (relea
 		return nil, err
 	}
 	unlock, err := s.lockWithin(ctx, "login-"+provider+"-"+profile+".lock", loginLockWait, func(path string) error {
-		return &loginBusyError{fmt.Sprintf("another `%s` is in progress (it holds %s); finish or cancel it (Ctrl-C), then try again",
+		return &loginBusyError{fmt.Sprintf("another '%s' is in progress (it holds %s)",
 			connectCommand(provider, profile), path)}
 	})
 	if err != nil {
@@ -446,7 +448,7 @@ func (s *Store) Check(provider, profile string) error {
 		return err
 	}
 	key := provider + ":" + profile
-	fix := fmt.Sprintf("run `%s` to delete it, then connect again", disconnectCommand(provider, profile))
+	fix := fmt.Sprintf("Run '%s' to delete it, then connect again.", disconnectCommand(provider, profile))
 	if s.mode != ModeFile {
 		_, err := s.keyringGet(key)
 		switch {
@@ -456,8 +458,8 @@ func (s *Store) Check(provider, profile string) error {
 				return fmt.Errorf("cannot store the %s login of profile %s: %w", provider, profile, err)
 			}
 		case errors.Is(err, ErrCorrupt):
-			return fmt.Errorf("%w: the system keychain item %q (service %q) cannot be read as a login record; %s",
-				ErrCorrupt, key, Service, fix)
+			return clierr.Hinted(fmt.Errorf("%w: the system keychain item %q (service %q) cannot be read as a login record",
+				ErrCorrupt, key, Service), fix)
 		default:
 			return fmt.Errorf("reading the system keychain item %q (service %q): %w", key, Service, err)
 		}
@@ -474,12 +476,12 @@ func (s *Store) Check(provider, profile string) error {
 		return nil
 	}
 	if kind := jsonKind(raw); kind != "an object" {
-		return fmt.Errorf("%w: the entry %q in %s is %s, not a login record; %s (or edit the file)",
-			ErrCorrupt, key, s.FilePath(), kind, fix)
+		return clierr.Hinted(fmt.Errorf("%w: the entry %q in %s is %s, not a login record",
+			ErrCorrupt, key, s.FilePath(), kind), fix[:len(fix)-1]+" (or edit the file).")
 	}
 	if _, err := decodeRecord(key, raw); err != nil {
-		return fmt.Errorf("%w: the entry %q in %s is not a valid login record; %s (or edit the file)",
-			ErrCorrupt, key, s.FilePath(), fix)
+		return clierr.Hinted(fmt.Errorf("%w: the entry %q in %s is not a valid login record",
+			ErrCorrupt, key, s.FilePath()), fix[:len(fix)-1]+" (or edit the file).")
 	}
 	return nil
 }
@@ -489,6 +491,7 @@ type loginBusyError struct{ msg string }
 
 func (e *loginBusyError) Error() string        { return e.msg }
 func (e *loginBusyError) Is(target error) bool { return target == ErrLoginInProgress }
+func (e *loginBusyError) Hint() string         { return "Finish or cancel it (Ctrl-C), then try again." }
 
 // connectCommand and disconnectCommand are the commands for provider and
 // profile, as hints name them.
@@ -524,8 +527,8 @@ func (s *Store) ensureDir() error {
 		// by a umask of 022): credentials and lock files go in it, so it
 		// is narrowed to its owner.
 		if err := os.Chmod(s.dir, 0o700); err != nil {
-			return fmt.Errorf("the configuration directory %s is accessible by others (mode %04o) and cannot be changed: %w; run: chmod 700 %s",
-				s.dir, info.Mode().Perm(), err, s.dir)
+			return clierr.Hinted(fmt.Errorf("the configuration directory %s is accessible by others (mode %04o) and cannot be changed: %w",
+				s.dir, info.Mode().Perm(), err), "Run: chmod 700 "+s.dir)
 		}
 		s.warn(fmt.Sprintf("warning: %s was accessible by group or others (mode %04o); it is now 0700", s.dir, info.Mode().Perm()))
 	}

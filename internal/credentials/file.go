@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+
+	"github.com/cachelink/cachelink/internal/clierr"
 )
 
 // The credentials file: Dir/credentials.json, a JSON object keyed by
@@ -39,8 +41,8 @@ const lockRetry = 20 * time.Millisecond
 // the error message.
 func (s *Store) lock(ctx context.Context, name, what string) (func(), error) {
 	return s.lockWithin(ctx, name, lockWait, func(path string) error {
-		return fmt.Errorf("another cachelink process is %s and did not finish within %s (lock file %s); try again, "+
-			"or delete the lock file if no cachelink process is running", what, lockWait, path)
+		return clierr.Hinted(fmt.Errorf("another cachelink process is %s and did not finish within %s (lock file %s)", what, lockWait, path),
+			"Try again, or delete the lock file if no cachelink process is running.")
 	})
 }
 
@@ -83,7 +85,7 @@ func (s *Store) readFile() (map[string]json.RawMessage, error) {
 		return nil, err
 	}
 	if runtime.GOOS != "windows" && info.Mode().Perm()&0o077 != 0 {
-		s.warn(fmt.Sprintf("warning: %s is accessible by group or others (mode %04o); run: chmod 600 %s (cachelink fixes it on its next write)",
+		s.warn(fmt.Sprintf("warning: %s is accessible by group or others (mode %04o)\nRun: chmod 600 %s (cachelink fixes it on its next write)",
 			path, info.Mode().Perm(), path))
 	}
 	f, err := os.Open(path)
@@ -103,17 +105,16 @@ func (s *Store) readFile() (map[string]json.RawMessage, error) {
 		return m, nil
 	}
 	if !json.Valid(data) {
-		return nil, fmt.Errorf("%w: %s is not valid JSON; fix or remove it, then run `cachelink connect` again", ErrCorrupt, path)
+		return nil, clierr.Hinted(fmt.Errorf("%w: %s is not valid JSON", ErrCorrupt, path), corruptFileFix)
 	}
 	// Valid JSON of another shape (null, [], "...", 42) is as unusable:
 	// json.Unmarshal would leave a nil map for null, and a write would
 	// panic on it.
 	if kind := jsonKind(data); kind != "an object" {
-		return nil, fmt.Errorf("%w: %s holds %s, not an object of logins; fix or remove it, then run `cachelink connect` again",
-			ErrCorrupt, path, kind)
+		return nil, clierr.Hinted(fmt.Errorf("%w: %s holds %s, not an object of logins", ErrCorrupt, path, kind), corruptFileFix)
 	}
 	if err := json.Unmarshal(data, &m); err != nil || m == nil {
-		return nil, fmt.Errorf("%w: %s is not an object of logins; fix or remove it, then run `cachelink connect` again", ErrCorrupt, path)
+		return nil, clierr.Hinted(fmt.Errorf("%w: %s is not an object of logins", ErrCorrupt, path), corruptFileFix)
 	}
 	return m, nil
 }
@@ -263,3 +264,7 @@ func (s *Store) writeFile(data []byte) (err error) {
 	}
 	return nil
 }
+
+// corruptFileFix is what to do about a credentials file that cannot be
+// read as logins.
+const corruptFileFix = "Fix or remove it, then run 'cachelink connect' again."

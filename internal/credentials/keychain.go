@@ -13,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/zalando/go-keyring"
+
+	"github.com/cachelink/cachelink/internal/clierr"
 )
 
 // Keychain layout.
@@ -119,7 +121,8 @@ func (b *boundedKeyring) call(fn func() (string, error)) (string, error) {
 }
 
 func keyringUnavailable(cause error) error {
-	return fmt.Errorf("%w: %w; set CACHELINK_TOKEN_STORE=file to keep credentials in a 0600 file instead", ErrKeyringUnavailable, cause)
+	return clierr.Hinted(fmt.Errorf("%w: %w", ErrKeyringUnavailable, cause),
+		"Set CACHELINK_TOKEN_STORE=file to keep credentials in a 0600 file instead.")
 }
 
 func (b *boundedKeyring) get(user string) (string, error) {
@@ -152,7 +155,7 @@ func (s *Store) keyringGet(key string) (*Record, error) {
 		time.Sleep(time.Duration(attempt+1) * 25 * time.Millisecond)
 	}
 	if errors.Is(err, errTorn) {
-		return nil, fmt.Errorf("%w: the chunks of keychain item %s do not match their hash (an interrupted write?); %s", ErrCorrupt, key, corruptFix(key))
+		return nil, clierr.Hinted(fmt.Errorf("%w: the chunks of keychain item %s do not match their hash (an interrupted write?)", ErrCorrupt, key), corruptFix(key))
 	}
 	return r, err
 }
@@ -171,13 +174,13 @@ func (s *Store) keyringGetOnce(key string) (*Record, error) {
 	data := v
 	if h, ok, err := parseHeader(v); ok {
 		if err != nil {
-			return nil, fmt.Errorf("%w: keychain item %s: %v; %s", ErrCorrupt, key, err, corruptFix(key))
+			return nil, clierr.Hinted(fmt.Errorf("%w: keychain item %s: %v", ErrCorrupt, key, err), corruptFix(key))
 		}
 		var b strings.Builder
 		for i := 1; i <= h.Chunks; i++ {
 			c, err := s.kr.get(chunkUser(key, i))
 			if errors.Is(err, ErrNotFound) {
-				return nil, fmt.Errorf("%w: keychain item %s misses chunk %d of %d; %s", ErrCorrupt, key, i, h.Chunks, corruptFix(key))
+				return nil, clierr.Hinted(fmt.Errorf("%w: keychain item %s misses chunk %d of %d", ErrCorrupt, key, i, h.Chunks), corruptFix(key))
 			}
 			if err != nil {
 				return nil, err
@@ -214,7 +217,7 @@ func decodeRecord(key string, data []byte) (*Record, error) {
 	var r Record
 	if err := json.Unmarshal(data, &r); err != nil {
 		// Not %v of the JSON error: its text could quote part of a token.
-		return nil, fmt.Errorf("%w: %s is not a valid record; %s", ErrCorrupt, key, corruptFix(key))
+		return nil, clierr.Hinted(fmt.Errorf("%w: %s is not a valid record", ErrCorrupt, key), corruptFix(key))
 	}
 	if r.key() != key {
 		return nil, fmt.Errorf("%w: %s holds the record of %s", ErrCorrupt, key, r.key())
@@ -333,5 +336,5 @@ func (s *Store) keyringDelete(key string) error {
 // ("<provider>:<profile>"): forget it, then log in again.
 func corruptFix(key string) string {
 	provider, profile, _ := strings.Cut(key, ":")
-	return fmt.Sprintf("run `%s`, then `%s`", disconnectCommand(provider, profile), connectCommand(provider, profile))
+	return fmt.Sprintf("Run '%s', then '%s'.", disconnectCommand(provider, profile), connectCommand(provider, profile))
 }

@@ -206,8 +206,8 @@ func (s *Store) refresh(ctx context.Context, r *Record, src Source, refresh Refr
 	saved, serr := s.Save(&next)
 	s.removeGrantMarker(r.Provider, r.Profile) // answered, and stored if it could be
 	if serr != nil {
-		s.warn(fmt.Sprintf("warning: the refreshed %s login of profile %s could not be stored (%v); this command uses it, "+
-			"but the next one will need `cachelink connect %s`", r.Provider, r.Profile, serr, r.Provider))
+		s.warn(fmt.Sprintf("warning: the refreshed %s login of profile %s could not be stored (%v); this command uses it\n"+
+			"The next one will need '%s'.", r.Provider, r.Profile, serr, connectCommand(r.Provider, r.Profile)))
 		saved = src
 	}
 	if err := ctx.Err(); err != nil {
@@ -285,8 +285,8 @@ func (s *Store) grant(ctx context.Context, r *Record, refresh Refresher) (*oauth
 		s.warn(fmt.Sprintf("warning: could not record the unanswered %s refresh: %v", r.Provider, err))
 	}
 	if ctx.Err() != nil {
-		s.warn(fmt.Sprintf("warning: %s did not answer the refresh in time; the refresh token may have been used: "+
-			"if the next command fails, run `%s`", titleOf(ctx, r.Provider), connectCommand(r.Provider, r.Profile)))
+		s.warn(fmt.Sprintf("warning: %s did not answer the refresh in time; the refresh token may have been used\n"+
+			"If the next command fails, run '%s'.", titleOf(ctx, r.Provider), connectCommand(r.Provider, r.Profile)))
 	}
 	return nil, fmt.Errorf("%w: %w", ErrGrantUnanswered, a.err)
 }
@@ -412,9 +412,9 @@ func (s *Store) checkUnanswered(ctx context.Context, r *Record, since time.Time)
 	if since.Before(gaveUp) {
 		return &unansweredError{title: titleOf(ctx, r.Provider), profile: r.Profile, marker: m}
 	}
-	s.warn(fmt.Sprintf("warning: an earlier refresh of the %s login of profile %s (process %d, at %s) got no answer; "+
-		"trying once more: if %s refuses the refresh token, it was used then, and `%s` is needed",
-		titleOf(ctx, r.Provider), r.Profile, m.PID, m.Since.Local().Format(time.TimeOnly), titleOf(ctx, r.Provider), connectCommand(r.Provider, r.Profile)))
+	s.warn(fmt.Sprintf("warning: an earlier refresh of the %s login of profile %s (process %d, at %s) got no answer; trying once more\n"+
+		"If %s refuses the refresh token, it was used then, and '%s' is needed.",
+		titleOf(ctx, r.Provider), r.Profile, m.PID, m.Since.UTC().Format(time.RFC3339), titleOf(ctx, r.Provider), connectCommand(r.Provider, r.Profile)))
 	s.removeGrantMarker(r.Provider, r.Profile)
 	return nil
 }
@@ -429,7 +429,7 @@ type unansweredError struct {
 func (e *unansweredError) Error() string {
 	return fmt.Sprintf("another cachelink process (%d) sent the refresh token of the %s login of profile %s at %s and got no answer; "+
 		"%s may have used it, so it was not sent again",
-		e.marker.PID, e.title, e.profile, e.marker.Since.Local().Format(time.TimeOnly), e.title)
+		e.marker.PID, e.title, e.profile, e.marker.Since.UTC().Format(time.RFC3339), e.title)
 }
 
 func (e *unansweredError) Unwrap() error { return ErrGrantUnanswered }
@@ -558,7 +558,12 @@ type ReauthError struct {
 }
 
 func (e *ReauthError) Error() string {
-	return fmt.Sprintf("%s: %s, profile %s (%s); run `%s`", ErrReauthRequired, e.Provider, e.Profile, e.Reason, connectCommand(e.Provider, e.Profile))
+	return fmt.Sprintf("%s: %s, profile %s (%s)", ErrReauthRequired, e.Provider, e.Profile, e.Reason)
+}
+
+// Hint is what to do: log in again.
+func (e *ReauthError) Hint() string {
+	return fmt.Sprintf("Run '%s' to log in again.", connectCommand(e.Provider, e.Profile))
 }
 
 func (e *ReauthError) Unwrap() error { return ErrReauthRequired }

@@ -215,7 +215,7 @@ func TestAnUnansweredGrantIsNotReplayedByItsWaiters(t *testing.T) {
 				t.Errorf("warnings %q should say the earlier grant got no answer and how to reconnect", warned)
 			}
 			if used {
-				if !errors.Is(err, credentials.ErrReauthRequired) || !strings.Contains(err.Error(), "cachelink connect polyscale") {
+				if !errors.Is(err, credentials.ErrReauthRequired) || !strings.Contains(said(err), "cachelink connect polyscale") {
 					t.Errorf("after a used token: %v, want ErrReauthRequired naming connect", err)
 				}
 			} else if err != nil || r.AccessToken != "at-1" {

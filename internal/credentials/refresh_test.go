@@ -289,8 +289,8 @@ func TestFreshAfterInvalidGrantUsesTheTokenAnotherProcessStored(t *testing.T) {
 func TestFreshAfterInvalidGrantWithNothingNewerAsksToConnectAndKeepsTheRecord(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ profile, wantCmd string }{
-		{"default", "run `cachelink connect polyscale`"},
-		{"work", "run `cachelink connect polyscale --profile work`"},
+		{"default", "Run 'cachelink connect polyscale'"},
+		{"work", "Run 'cachelink connect polyscale --profile work'"},
 	} {
 		t.Run(tc.profile, func(t *testing.T) {
 			t.Parallel()
@@ -305,7 +305,7 @@ func TestFreshAfterInvalidGrantWithNothingNewerAsksToConnectAndKeepsTheRecord(t 
 			if !errors.Is(err, credentials.ErrReauthRequired) {
 				t.Fatalf("Fresh = %v, want ErrReauthRequired", err)
 			}
-			if !strings.Contains(err.Error(), tc.wantCmd) {
+			if !strings.Contains(said(err), tc.wantCmd) {
 				t.Errorf("error %q should say %s", err, tc.wantCmd)
 			}
 			if strings.Contains(err.Error(), "secret") {
@@ -443,7 +443,7 @@ func TestForceRefreshWithoutARefreshTokenAsksToConnect(t *testing.T) {
 
 	_, _, err := s.ForceRefresh(context.Background(), "polyscale", "default", "at-0", newIssuer().refresh)
 
-	if !errors.Is(err, credentials.ErrReauthRequired) || !strings.Contains(err.Error(), "cachelink connect polyscale") {
+	if !errors.Is(err, credentials.ErrReauthRequired) || !strings.Contains(said(err), "cachelink connect polyscale") {
 		t.Errorf("ForceRefresh = %v, want ErrReauthRequired naming cachelink connect polyscale", err)
 	}
 }

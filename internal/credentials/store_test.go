@@ -114,7 +114,7 @@ func TestCorruptChunksGiveErrCorruptNeverAWrongToken(t *testing.T) {
 			if strings.Contains(err.Error(), token[:20]) {
 				t.Error("the error quotes the token")
 			}
-			if !strings.Contains(err.Error(), "cachelink connect") {
+			if !strings.Contains(said(err), "cachelink connect") {
 				t.Errorf("the error should say what to do: %v", err)
 			}
 		})
@@ -241,7 +241,7 @@ func TestKeyringModeFailsInsteadOfFallingBack(t *testing.T) {
 			if !errors.Is(err, credentials.ErrKeyringUnavailable) {
 				t.Fatalf("Save = %v, want ErrKeyringUnavailable", err)
 			}
-			if !strings.Contains(err.Error(), "CACHELINK_TOKEN_STORE=file") {
+			if !strings.Contains(said(err), "CACHELINK_TOKEN_STORE=file") {
 				t.Errorf("the error should name CACHELINK_TOKEN_STORE=file: %v", err)
 			}
 			if _, err := os.Stat(s.FilePath()); !errors.Is(err, fs.ErrNotExist) {

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/cachelink/cachelink/internal/clierr"
 )
 
 // MergeResult reports what [Merge] did.
@@ -111,7 +113,7 @@ func readExisting(path string) ([]byte, fs.FileInfo, error) {
 	// os.Open follows symlinks: make sure we opened the file we checked,
 	// not something swapped in since.
 	if fi, err := f.Stat(); err != nil || !os.SameFile(info, fi) {
-		return nil, nil, fmt.Errorf("%s changed while it was being read; run the command again", path)
+		return nil, nil, clierr.Hinted(fmt.Errorf("%s changed while it was being read", path), "Run the command again.")
 	}
 	data, err := io.ReadAll(f)
 	if err != nil {

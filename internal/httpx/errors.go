@@ -46,5 +46,5 @@ func TransportError(provider, method string, err error) error {
 		err = fmt.Errorf("%w: %w", ErrAmbiguous, err)
 	}
 	return clierr.Wrap(clierr.Unreachable, fmt.Errorf("could not reach %s: %w", provider, err)).
-		WithHint("Check the network and try again; `cachelink doctor` checks the endpoints.")
+		WithHint("Check the network and try again; 'cachelink doctor' checks the endpoints.")
 }

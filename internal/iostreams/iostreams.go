@@ -2,7 +2,8 @@
 // kind of terminal is on the other end. Commands write results to Out
 // (stdout, the product that scripts capture) and everything meant for people
 // to ErrOut (stderr); decorations such as colour appear only on a terminal and
-// never when NO_COLOR is set.
+// never when NO_COLOR is set, and so does the spinner of StartProgress
+// (progress.go), which is never coloured.
 package iostreams
 
 import (
@@ -14,6 +15,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 
 	"golang.org/x/term"
 )
@@ -31,6 +33,11 @@ type IOStreams struct {
 	color     bool
 	getenv    func(string) string // reads NO_COLOR and TERM; nil means os.Getenv
 	ctx       context.Context     // the run's, for reads without a context of their own; nil: Background
+
+	progressMu  sync.Mutex       // guards the fields below and the swap of ErrOut (progress.go)
+	progress    *ProgressOptions // nil: the defaults
+	progressOff bool             // DisableProgress
+	spinning    *spinner         // the spinner running now, if any
 }
 
 // System returns the process's standard streams.
@@ -62,10 +69,13 @@ func isTerminal(f *os.File) bool {
 	return term.IsTerminal(int(f.Fd()))
 }
 
-// Test returns streams backed by buffers, none of them a terminal.
+// Test returns streams backed by buffers, none of them a terminal, and
+// without a spinner even when SetStderrTTY makes stderr one (so that
+// golden files do not depend on the machine's speed): a test of the
+// spinner sets ProgressOptions.
 func Test() (s *IOStreams, in, out, errOut *bytes.Buffer) {
 	in, out, errOut = &bytes.Buffer{}, &bytes.Buffer{}, &bytes.Buffer{}
-	return &IOStreams{In: in, Out: out, ErrOut: errOut, inFd: -1}, in, out, errOut
+	return &IOStreams{In: in, Out: out, ErrOut: errOut, inFd: -1, progress: &ProgressOptions{Delay: -1}}, in, out, errOut
 }
 
 // IsStdinTTY reports whether standard input is a terminal.
@@ -119,14 +129,22 @@ func (s *IOStreams) SuccessIcon() string {
 // WarningPrefix starts a warning line on stderr.
 func (s *IOStreams) WarningPrefix() string {
 	if s.color {
-		return "\x1b[33mWarning:\x1b[0m"
+		return "\x1b[33mwarning:\x1b[0m"
 	}
-	return "Warning:"
+	return "warning:"
 }
 
-// Warnf writes one warning line to stderr.
+// Warnf writes one warning line to stderr: "warning: " and what happened,
+// lower case, with no remedy (see WarnHint).
 func (s *IOStreams) Warnf(format string, args ...any) {
 	fmt.Fprintf(s.ErrOut, "%s %s\n", s.WarningPrefix(), fmt.Sprintf(format, args...))
+}
+
+// WarnHint writes a warning (see Warnf) and, on the next line, hint: what
+// to do about it, one sentence, as an error's hint is printed.
+func (s *IOStreams) WarnHint(hint, format string, args ...any) {
+	s.Warnf(format, args...)
+	fmt.Fprintln(s.ErrOut, hint)
 }
 
 // SetContext gives the streams the context of the run (internal/app sets

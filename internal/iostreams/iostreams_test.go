@@ -34,7 +34,7 @@ func TestTestStreamsAreNotTerminalsAndUndecorated(t *testing.T) {
 		t.Fatal("test streams must not look like terminals")
 	}
 	s.Warnf("careful with %s", "that")
-	if got := errOut.String(); got != "Warning: careful with that\n" {
+	if got := errOut.String(); got != "warning: careful with that\n" {
 		t.Fatalf("warning = %q", got)
 	}
 	if s.SuccessIcon() != "✓" {

@@ -76,6 +76,12 @@ type Config struct {
 	// Default (nil): discarded.
 	Stderr io.Writer
 
+	// StderrTTY says that Stderr is a terminal: once the browser was
+	// asked to open, Login says there that it waits for it (the person
+	// otherwise sees a URL and nothing happening). Default: false, and
+	// Stderr gets no such line (a script's stderr stays as it was).
+	StderrTTY bool
+
 	// PasteInput gives the lines typed at the terminal, read for a pasted
 	// redirect URL (or "code state") while the listener waits. Reading
 	// stops when Login returns; later lines stay for the caller's next
@@ -98,6 +104,10 @@ type Config struct {
 	// neutral page that points at the terminal. Default (0): 5 seconds.
 	AnswerWithin time.Duration
 }
+
+// WaitingLine is what Login prints on a terminal (Config.StderrTTY)
+// while the browser is out.
+const WaitingLine = "Waiting for the browser… (Ctrl-C to cancel)"
 
 const (
 	defaultTimeout  = 5 * time.Minute
@@ -274,6 +284,9 @@ func Login(ctx context.Context, cfg Config) (*oauth2.Token, error) {
 				browserFailed <- err
 			}
 		}()
+		if cfg.StderrTTY {
+			fmt.Fprintln(stderr, WaitingLine)
+		}
 	}
 
 	timer := time.NewTimer(timeout)
@@ -290,7 +303,7 @@ wait:
 			startPaste()
 			listenOnly()
 		case <-timer.C:
-			return nil, fmt.Errorf("%w: no answer from the browser within %s; run the command again (--timeout gives more time)", ErrTimeout, timeout)
+			return nil, fmt.Errorf("%w: no answer from the browser within %s", ErrTimeout, timeout)
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}

@@ -19,3 +19,16 @@ func JSON(ios *iostreams.IOStreams, v any) error {
 	}
 	return enc.Encode(v)
 }
+
+// Deleted is what every delete prints with -o json (disconnect too: it
+// deletes the stored login), so that a script checks one key whatever it
+// deleted. Kind is the kind of resource as its own JSON names it: "cache",
+// "redis", "vector", "search", "rule" or "login".
+type Deleted struct {
+	Deleted  bool   `json:"deleted"` // always true: a failed delete prints no JSON
+	Provider string `json:"provider"`
+	Kind     string `json:"kind"`
+	ID       string `json:"id,omitempty"`
+	Name     string `json:"name,omitempty"`
+	Profile  string `json:"profile,omitempty"`
+}

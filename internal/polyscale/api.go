@@ -130,13 +130,13 @@ func forbiddenHint(method, path string, held []string, known bool, profile strin
 	connect := provider.ConnectCommand(Provider, profile)
 	switch {
 	case !known:
-		return fmt.Sprintf("This needs the scope %s: use an API key that has it, or run `%s --scopes %s`.",
+		return fmt.Sprintf("This needs the scope %s: use an API key that has it, or run '%s --scopes %s'.",
 			need, connect, strings.Join(Scopes, ","))
 	case !slices.Contains(held, need):
-		return fmt.Sprintf("The login lacks the scope %s (it holds %s): run `%s --scopes %s`.",
+		return fmt.Sprintf("The login lacks the scope %s (it holds %s): run '%s --scopes %s'.",
 			need, heldList(held), connect, strings.Join(Scopes, ","))
 	}
-	return fmt.Sprintf("The login holds the scope %s, but PolyScale refused: check that your role in the workspace allows it, or run `%s` to log in again.",
+	return fmt.Sprintf("The login holds the scope %s, but PolyScale refused: check that your role in the workspace allows it, or run '%s' to log in again.",
 		need, connect)
 }
 
@@ -164,7 +164,7 @@ func apiError(method string, status int, body []byte, profile string) error {
 	}
 	switch {
 	case status == http.StatusUnauthorized:
-		return clierr.Wrap(clierr.Auth, ae).WithHint("Run `" + provider.ConnectCommand(Provider, profile) + "`, or check " + EnvAPIKey + ".")
+		return clierr.Wrap(clierr.Auth, ae).WithHint("Run '" + provider.ConnectCommand(Provider, profile) + "', or check " + EnvAPIKey + ".")
 	case status == http.StatusForbidden:
 		// Client.do gives the hint, from the request and the scopes held.
 		return clierr.Wrap(clierr.Auth, ae).WithHint("The credential lacks a permission this needs.")

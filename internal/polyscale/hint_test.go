@@ -29,9 +29,9 @@ func TestHintsNameTheProfileInUse(t *testing.T) {
 	for _, tc := range []struct {
 		profile, wantScopes, want401 string
 	}{
-		{"work", "cachelink connect polyscale --profile work --scopes ", "cachelink connect polyscale --profile work`"},
-		{"default", "cachelink connect polyscale --scopes ", "cachelink connect polyscale`"},
-		{"", "cachelink connect polyscale --scopes ", "cachelink connect polyscale`"},
+		{"work", "cachelink connect polyscale --profile work --scopes ", "cachelink connect polyscale --profile work'"},
+		{"default", "cachelink connect polyscale --scopes ", "cachelink connect polyscale'"},
+		{"", "cachelink connect polyscale --scopes ", "cachelink connect polyscale'"},
 	} {
 		c := &polyscale.Client{BaseURL: srv.URL, HTTP: srv.Client(), Profile: tc.profile}
 		_, err := c.ListCaches(context.Background())

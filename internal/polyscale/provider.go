@@ -190,7 +190,8 @@ func (p polyScale) Revoke(ctx context.Context, s *provider.Session, rec *credent
 		err = Revoke(ctx, s.HTTP, login.OAuth2, s.Config.String(KeyRevokeURL), token, hint)
 	}
 	if err != nil {
-		ios.Warnf("could not revoke the %s tokens at the provider: %v; they stay valid until they expire or you revoke the app's access in the PolyScale console", Title, err)
+		ios.WarnHint("They stay valid until they expire, or until you revoke the app's access in the PolyScale console.",
+			"could not revoke the %s tokens at the provider: %v", Title, err)
 		return
 	}
 	fmt.Fprintf(ios.ErrOut, "%s Revoked the %s tokens\n", ios.SuccessIcon(), Title)
@@ -226,7 +227,7 @@ func (polyScale) RejectedHint(c *provider.Credential) string {
 	case c.FromEnv():
 		return "Check the value, or unset it to use the stored login."
 	case c.APIKey():
-		return "The stored API key was deleted or is wrong: run `" + provider.ConnectCommand(Provider, c.Profile) + " --with-key` with a valid one, or connect in the browser."
+		return "The stored API key was deleted or is wrong: run '" + provider.ConnectCommand(Provider, c.Profile) + " --with-key' with a valid one, or connect in the browser."
 	}
 	return provider.ConnectHint(Provider, c.Profile)
 }

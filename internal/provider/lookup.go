@@ -41,5 +41,5 @@ func OneNamed[T any](r Resources, name string, named []T, id func(*T) string) (*
 
 // listHint says how to see the resources.
 func (r Resources) listHint() string {
-	return fmt.Sprintf("Run `cachelink list %s` to see the %s.", r.Name, r.Plural)
+	return fmt.Sprintf("Run 'cachelink list %s' to see the %s.", r.Name, r.Plural)
 }

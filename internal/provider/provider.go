@@ -204,7 +204,7 @@ func ConnectCommand(p Provider, profile string) string {
 
 // ConnectHint is what to do when p is not connected for profile.
 func ConnectHint(p Provider, profile string) string {
-	return "Run `" + ConnectCommand(p, profile) + "`, or set " + strings.Join(p.EnvVars(), " and ") + " (CI)."
+	return "Run '" + ConnectCommand(p, profile) + "', or set " + strings.Join(p.EnvVars(), " and ") + " (CI)."
 }
 
 // EnvValue reads the environment variable name with getenv, without the

@@ -144,7 +144,7 @@ func (s *Session) Error(err error) error {
 		}
 		hint := ConnectHint(p, profile)
 		if errors.Is(err, credentials.ErrKeyringUnavailable) {
-			hint += " (The system keychain could not be checked either; `cachelink doctor` says why.)"
+			hint += " (The system keychain could not be checked either; 'cachelink doctor' says why.)"
 		}
 		return clierr.Wrap(clierr.Auth, fmt.Errorf("%s is %w (profile %s)", p.Title(), ErrNotConnected, profile)).
 			WithHint(hint)
@@ -155,7 +155,7 @@ func (s *Session) Error(err error) error {
 			msg: fmt.Sprintf("the %s login of profile %s is no longer valid (%s)", p.Title(), profile,
 				strings.Replace(reauth.Reason, "the provider", p.Title(), 1)),
 			err: err,
-		}).WithHint("Run `" + ConnectCommand(p, profile) + "` to log in again.")
+		}).WithHint("Run '" + ConnectCommand(p, profile) + "' to log in again.")
 	case errors.Is(err, credentials.ErrReauthRequired):
 		return clierr.Wrap(clierr.Auth, err).WithHint(ConnectHint(p, profile))
 	case errors.Is(err, context.Canceled):
@@ -165,15 +165,20 @@ func (s *Session) Error(err error) error {
 		// at the provider. Trying again tells (see credentials.Fresh).
 		return clierr.Wrap(clierr.Unreachable, err).
 			WithHint(fmt.Sprintf("%s may have used the refresh token without the answer arriving. Run the command again; "+
-				"if it then says the login is no longer valid, run `%s`.", p.Title(), ConnectCommand(p, profile)))
+				"if it then says the login is no longer valid, run '%s'.", p.Title(), ConnectCommand(p, profile)))
 	case errors.Is(err, credentials.ErrKeyringUnavailable):
 		// Before the network errors: a keychain that cannot be reached
 		// (a stale D-Bus address) fails with a dial error too, and "check
 		// the network" would send the user the wrong way.
 		return clierr.Wrap(clierr.General, fmt.Errorf("cannot read the %s login of profile %s: %w", p.Title(), profile, err)).
-			WithHint("Run `cachelink doctor` to diagnose the keychain, or set CACHELINK_TOKEN_STORE=file to keep logins in a file instead.")
+			WithHint("Run 'cachelink doctor' to diagnose the keychain, or set CACHELINK_TOKEN_STORE=file to keep logins in a file instead.")
 	case errors.Is(err, credentials.ErrCorrupt):
-		return clierr.Wrap(clierr.General, err).WithHint(ConnectHint(p, profile))
+		// The store says how to repair what it cannot read, where it can.
+		hint := clierr.HintOf(err)
+		if hint == "" {
+			hint = ConnectHint(p, profile)
+		}
+		return clierr.Wrap(clierr.General, err).WithHint(hint)
 	case errors.As(err, &retrieveErr):
 		status := 0
 		if retrieveErr.Response != nil {
@@ -190,7 +195,7 @@ func (s *Session) Error(err error) error {
 		return clierr.Authf("%s refused to refresh the login (%s)", p.Title(), code).WithHint(ConnectHint(p, profile))
 	case errors.As(err, &urlErr), errors.As(err, &netErr):
 		return clierr.Wrap(clierr.Unreachable, fmt.Errorf("refreshing the %s login: %w", p.Title(), err)).
-			WithHint("Check the network and try again; run `cachelink doctor` to see which endpoint fails.")
+			WithHint("Check the network and try again; run 'cachelink doctor' to see which endpoint fails.")
 	}
 	return err
 }
@@ -224,7 +229,7 @@ func (s *Session) unknownProfile(notFound error) error {
 			return nil // a login, or a store that cannot say
 		}
 	}
-	hint := fmt.Sprintf("Check the spelling of --profile, or run `%s` to create it.", ConnectCommand(s.Provider, profile))
+	hint := fmt.Sprintf("Check the spelling of --profile, or run '%s' to create it.", ConnectCommand(s.Provider, profile))
 	if known := store.KnownProfiles(names, maxListedProfiles); len(known) > 0 {
 		hint = fmt.Sprintf("Profiles with a login: %s. ", strings.Join(known, ", ")) + hint
 	}

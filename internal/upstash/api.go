@@ -194,12 +194,12 @@ var ErrAmbiguous = httpx.ErrAmbiguous
 // AccountHint explains the one account limitation users hit on a 401/403,
 // for the default profile; ProfileAccountHint is the one for any profile.
 const AccountHint = "Accounts created through Vercel or Fly.io cannot use Upstash's Developer API. " +
-	"Otherwise run `cachelink connect upstash`, or check UPSTASH_EMAIL and UPSTASH_API_KEY."
+	"Otherwise run 'cachelink connect upstash', or check UPSTASH_EMAIL and UPSTASH_API_KEY."
 
 // ProfileAccountHint is AccountHint naming profile in the connect command.
 func ProfileAccountHint(profile string) string {
 	return "Accounts created through Vercel or Fly.io cannot use Upstash's Developer API. " +
-		"Otherwise run `" + provider.ConnectCommand(Provider, profile) + "`, or check UPSTASH_EMAIL and UPSTASH_API_KEY."
+		"Otherwise run '" + provider.ConnectCommand(Provider, profile) + "', or check UPSTASH_EMAIL and UPSTASH_API_KEY."
 }
 
 func (c *Client) do(ctx context.Context, method, path string, body any, out any) error {

@@ -19,8 +19,8 @@ func TestTheAccountHintNamesTheProfileInUse(t *testing.T) {
 	}))
 	defer srv.Close()
 	for profile, want := range map[string]string{
-		"work":    "`cachelink connect upstash --profile work`",
-		"default": "`cachelink connect upstash`",
+		"work":    "'cachelink connect upstash --profile work'",
+		"default": "'cachelink connect upstash'",
 	} {
 		c := &upstash.Client{BaseURL: srv.URL, HTTP: srv.Client(), Profile: profile}
 		_, err := c.ListDatabases(context.Background())

@@ -71,9 +71,9 @@ func (upstashProvider) EnvCredential(getenv func(string) string) (*provider.Cred
 		return &provider.Credential{Provider: Name, Source: credentials.SourceEnv, Account: email, Secret: key,
 			EnvVars: []string{EnvEmail, EnvAPIKey}}, nil
 	case email != "":
-		return nil, clierr.Usagef("%s is set but %s is not: set both, or neither to use the stored login", EnvEmail, EnvAPIKey)
+		return nil, clierr.Usagef("%s is set but %s is not", EnvEmail, EnvAPIKey).WithHint("Set both, or neither to use the stored login.")
 	case key != "":
-		return nil, clierr.Usagef("%s is set but %s is not: set both, or neither to use the stored login", EnvAPIKey, EnvEmail)
+		return nil, clierr.Usagef("%s is set but %s is not", EnvAPIKey, EnvEmail).WithHint("Set both, or neither to use the stored login.")
 	}
 	return nil, nil
 }
@@ -126,7 +126,7 @@ func (p upstashProvider) FinishLogin(ctx context.Context, s *provider.Session, f
 	rec.Account = email
 	if email == "" {
 		return clierr.Errorf("Upstash did not tell the account email, and none was given").
-			WithHint("Run `" + provider.ConnectCommand(Provider, s.Profile) + " --email you@example.com`.")
+			WithHint("Run '" + provider.ConnectCommand(Provider, s.Profile) + " --email you@example.com'.")
 	}
 
 	replaced := ""
@@ -191,18 +191,18 @@ func (p upstashProvider) FinishLogin(ctx context.Context, s *provider.Session, f
 			return clierr.Authf("Upstash refused the access token of this login to create a Developer API key (HTTP 401): "+
 				"the token was not issued for the Upstash API (audience %s)", Audience).
 				WithHint("cachelink asks for audience=" + Audience + "; an authorization server that drops or ignores it issues a token only /userinfo accepts. " +
-					"Check " + KeyAuthURL + " (CACHELINK_UPSTASH_AUTH_URL) points at Upstash's Auth0 (" + defaultAuthURL + "), then run `" +
-					provider.ConnectCommand(Provider, s.Profile) + "` again. No Developer API key was stored.")
+					"Check " + KeyAuthURL + " (CACHELINK_UPSTASH_AUTH_URL) points at Upstash's Auth0 (" + defaultAuthURL + "), then run '" +
+					provider.ConnectCommand(Provider, s.Profile) + "' again. No Developer API key was stored.")
 		case errors.As(err, &apiErr) && apiErr.Status == http.StatusForbidden:
 			return clierr.Authf("Upstash refused to create a Developer API key: %v", err).
 				WithHint("Accounts created through Vercel or Fly.io cannot use Upstash's Developer API; " +
 					"use an account created on upstash.com, or set UPSTASH_EMAIL and UPSTASH_API_KEY.")
 		case errors.As(err, &netErr):
 			return clierr.Wrap(clierr.Unreachable, fmt.Errorf("creating the Upstash Developer API key: %w", err)).
-				WithHint("The login is stored; run `" + provider.ConnectCommand(Provider, s.Profile) + "` again when Upstash is reachable.")
+				WithHint("The login is stored; run '" + provider.ConnectCommand(Provider, s.Profile) + "' again when Upstash is reachable.")
 		}
 		return clierr.Errorf("creating the Upstash Developer API key: %v", err).
-			WithHint("The login is stored; run `" + provider.ConnectCommand(Provider, s.Profile) + "` again.")
+			WithHint("The login is stored; run '" + provider.ConnectCommand(Provider, s.Profile) + "' again.")
 	}
 	SetStoredKey(rec, key, name)
 	if replaced != "" {
@@ -303,13 +303,15 @@ func (upstashProvider) Revoke(ctx context.Context, s *provider.Session, rec *cre
 		defer cancel()
 		err := RevokeRefreshToken(ctx, s.HTTP, s.Config.String(KeyRevokeURL), s.Config.String(KeyClientID), rec.RefreshToken)
 		if err != nil {
-			ios.Warnf("could not revoke the %s login at the provider: %v; it stays valid until you remove cachelink's access in the Upstash console", Title, err)
+			ios.WarnHint("It stays valid until you remove cachelink's access in the Upstash console.",
+				"could not revoke the %s login at the provider: %v", Title, err)
 		} else {
 			fmt.Fprintf(ios.ErrOut, "%s Revoked the %s login (its refresh token)\n", ios.SuccessIcon(), Title)
 		}
 	}
 	if name := rec.Extra[extraKeyName]; name != "" {
-		ios.Warnf("the Developer API key %s stays valid until you delete it in the Upstash console (Account > Management API)", name)
+		ios.WarnHint("Delete it in the Upstash console (Account > Management API) when it is no longer needed.",
+			"the Developer API key %s stays valid", name)
 	}
 }
 
@@ -357,7 +359,7 @@ func (upstashProvider) Recover(ctx context.Context, s *provider.Session, rejecte
 			// Upstash refused a key it had just minted: another key would
 			// be refused too, and only use up the account's 37.
 			return clierr.Authf("Upstash rejects the Developer API key cachelink minted for %s", rec.Account).
-				WithHint("The stored email may be wrong: run `" + provider.ConnectCommand(Provider, profile) + " --email you@example.com`. " +
+				WithHint("The stored email may be wrong: run '" + provider.ConnectCommand(Provider, profile) + " --email you@example.com'. " +
 					"Accounts created through Vercel or Fly.io cannot use the Developer API.")
 		}
 		// Once sent, a mint is finished and its key stored even after
@@ -426,8 +428,8 @@ func (upstashProvider) RejectedHint(c *provider.Credential) string {
 	case c.FromEnv():
 		return "Check them, or unset both to use the stored login. Accounts created through Vercel or Fly.io cannot use Upstash's Developer API."
 	case c.APIKey():
-		return "The stored key was deleted, or the email is not its account's: run `" + provider.ConnectCommand(Provider, c.Profile) +
-			" --with-key --email you@example.com` with a valid key, or connect in the browser. " +
+		return "The stored key was deleted, or the email is not its account's: run '" + provider.ConnectCommand(Provider, c.Profile) +
+			" --with-key --email you@example.com' with a valid key, or connect in the browser. " +
 			"Accounts created through Vercel or Fly.io cannot use Upstash's Developer API."
 	}
 	return ProfileAccountHint(c.Profile)

@@ -269,7 +269,7 @@ func TestEnvironmentCredentialsNeverTouchTheKeychain(t *testing.T) {
 		t.Errorf("token upstash = %q (exit %d)", r.Stdout, r.Code)
 	}
 	r := e.Run("status")
-	if r.Code != 0 || strings.Count(r.Stdout, "source:   environment") != 2 {
+	if r.Code != 0 || strings.Count(r.Stdout, "source:       env (") != 2 {
 		t.Errorf("status (exit %d):\n%s", r.Code, r.Stdout)
 	}
 	if strings.Contains(r.Stdout, "ps-key-from-ci") || strings.Contains(r.Stdout, "up-key-from-ci") {
@@ -294,7 +294,7 @@ func TestStatusOfAProviderNotConnectedExits4(t *testing.T) {
 	t.Parallel()
 	e := cmdtest.New(t, cmdtest.Options{})
 	r := e.Run("status", "polyscale")
-	if r.Code != 4 || !strings.Contains(r.Stdout, "not connected") || !strings.Contains(r.Stderr, "cachelink connect polyscale") {
+	if r.Code != 4 || !strings.Contains(r.Stdout, "connected:    no") || !strings.Contains(r.Stderr, "cachelink connect polyscale") {
 		t.Errorf("exit %d, want 4\nstdout:\n%s\nstderr:\n%s", r.Code, r.Stdout, r.Stderr)
 	}
 	if r := e.Run("status"); r.Code != 0 {
@@ -453,7 +453,7 @@ func TestProfilesKeepSeparateLogins(t *testing.T) {
 		t.Errorf("profile default: exit %d, want 4", r.Code)
 	}
 	r := e.Run("status", "polyscale", "--profile", "work")
-	if r.Code != 0 || !strings.Contains(r.Stdout, "scopes:   caches:read\n") {
+	if r.Code != 0 || !strings.Contains(r.Stdout, "scopes:       caches:read\n") {
 		t.Errorf("profile work: exit %d\n%s", r.Code, r.Stdout)
 	}
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/cachelink/cachelink/internal/iostreams"
 	"github.com/cachelink/cachelink/internal/oauth"
 	"github.com/cachelink/cachelink/internal/output"
+	"github.com/cachelink/cachelink/internal/prompt"
 	"github.com/cachelink/cachelink/internal/provider"
 )
 
@@ -53,6 +54,9 @@ type ConnectOptions struct {
 	Timeout   time.Duration
 	Login     provider.LoginOptions // --scopes and --email, checked by the provider
 	WithKey   bool                  // --with-key: store an API key read from stdin (connect_key.go)
+	// Ask returns the terminal's prompter, or nil where cachelink may not
+	// ask (cmdutil.Factory.Ask): --with-key's account and key prompts.
+	Ask func() prompt.Prompter
 }
 
 // NewCmdConnect returns `connect <provider>`. runF replaces the run
@@ -68,6 +72,7 @@ func NewCmdConnect(f *cmdutil.Factory, runF func(context.Context, *ConnectOption
 		OpenBrowser:   f.OpenBrowser,
 		BrowserUsable: f.BrowserUsable,
 		Listen:        f.Listen,
+		Ask:           f.Ask,
 	}
 	cmd := &cobra.Command{
 		Use:   "connect <provider>",
@@ -197,6 +202,7 @@ func connectRun(ctx context.Context, opts *ConnectOptions) error {
 		OpenBrowser:  browser(opts),
 		NoBrowser:    opts.NoBrowser || !usable,
 		Stderr:       ios.ErrOut,
+		StderrTTY:    ios.IsStderrTTY(),
 		Listen:       opts.Listen,
 	}
 	fin := provider.Finish{Options: opts.Login}
@@ -296,16 +302,16 @@ func loginError(p provider.Provider, profile string, err error) error {
 		return err
 	case errors.Is(err, oauth.ErrPortInUse):
 		return clierr.Wrap(clierr.General, err).
-			WithHint("Run `cachelink doctor` to see what holds the port.")
+			WithHint("Run 'cachelink doctor' to see what holds the port.")
 	case errors.As(err, &perr):
-		return clierr.Wrap(clierr.Auth, err).WithHint(fmt.Sprintf("Run `%s` to try again.", provider.ConnectCommand(p, profile)))
+		return clierr.Wrap(clierr.Auth, err).WithHint(fmt.Sprintf("Run '%s' to try again.", provider.ConnectCommand(p, profile)))
 	case errors.Is(err, oauth.ErrTimeout):
-		return clierr.Wrap(clierr.General, err)
+		return clierr.Wrap(clierr.General, err).WithHint("Run the command again (--timeout gives more time).")
 	case errors.As(err, &rerr):
 		return clierr.Authf("%s refused the authorization code: %s", p.Title(), retrieveMessage(rerr)).
-			WithHint(fmt.Sprintf("Run `%s` again.", provider.ConnectCommand(p, profile)))
+			WithHint(fmt.Sprintf("Run '%s' again.", provider.ConnectCommand(p, profile)))
 	case errors.As(err, &netErr):
-		return clierr.Wrap(clierr.Unreachable, err).WithHint("Check the network, then run `cachelink doctor`.")
+		return clierr.Wrap(clierr.Unreachable, err).WithHint("Check the network, then run 'cachelink doctor'.")
 	}
 	return err
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/cachelink/cachelink/internal/credentials"
 	"github.com/cachelink/cachelink/internal/iostreams"
 	"github.com/cachelink/cachelink/internal/output"
+	"github.com/cachelink/cachelink/internal/prompt"
 	"github.com/cachelink/cachelink/internal/provider"
 )
 
@@ -62,14 +63,23 @@ func connectKeyRun(ctx context.Context, opts *ConnectOptions) error {
 	if tty && noInput {
 		return clierr.Usagef("--with-key reads the key from stdin, which is a terminal, and --no-input forbids asking for it").WithHint(pipeHint)
 	}
+	// On a terminal (stdin and stderr) the prompt library asks; with stdin
+	// alone a terminal, the question goes to stderr and a line is read.
+	asker := opts.Ask()
 	account := strings.TrimSpace(opts.Login.Email)
 	if kl.Account != "" && account == "" {
 		if !tty || noInput {
-			return clierr.Usagef("--with-key for %s needs the account %s: pass --%s", p.Title(), kl.Account, kl.Account).
+			return clierr.Usagef("--with-key for %s needs the account %s (--%s)", p.Title(), kl.Account, kl.Account).
 				WithHint(fmt.Sprintf("Run: printf '%%s\\n' \"$KEY\" | %s --%s you@example.com", command, kl.Account))
 		}
-		fmt.Fprintf(ios.ErrOut, "%s account %s: ", p.Title(), kl.Account)
-		if account, err = cmdutil.ReadAnswer(ctx, ios.In); err != nil {
+		if asker != nil {
+			account, err = asker.Input(ctx, prompt.Question{Title: fmt.Sprintf("%s account %s", p.Title(), kl.Account)})
+			account = strings.TrimSpace(account)
+		} else {
+			fmt.Fprintf(ios.ErrOut, "%s account %s: ", p.Title(), kl.Account)
+			account, err = cmdutil.ReadAnswer(ctx, ios.In)
+		}
+		if err != nil {
 			return readError(ctx, err, "the account "+kl.Account)
 		}
 		if account == "" {
@@ -80,7 +90,15 @@ func connectKeyRun(ctx context.Context, opts *ConnectOptions) error {
 		return clierr.Usagef("the account %s %v", kl.Account, err)
 	}
 
-	key, err := ios.ReadLine(ctx, fmt.Sprintf("Paste your %s (input hidden): ", kl.KeyName), maxKeyLen)
+	var key string
+	if asker != nil {
+		key, err = asker.Secret(ctx, prompt.Question{Title: fmt.Sprintf("Paste your %s (input hidden)", kl.KeyName)})
+		if err == nil && len(key) > maxKeyLen {
+			err = iostreams.ErrLineTooLong
+		}
+	} else {
+		key, err = ios.ReadLine(ctx, fmt.Sprintf("Paste your %s (input hidden): ", kl.KeyName), maxKeyLen)
+	}
 	if err != nil {
 		if errors.Is(err, iostreams.ErrLineTooLong) {
 			return clierr.Usagef("the line on stdin is longer than %d bytes: that is not a %s", maxKeyLen, kl.KeyName)
@@ -154,6 +172,9 @@ func readError(ctx context.Context, err error, what string) error {
 	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
 		return context.Canceled
 	}
+	if clierr.KindOf(err) == clierr.Interrupted { // Ctrl-C at a prompt: exit 130
+		return err
+	}
 	return clierr.Errorf("reading %s from stdin: %v", what, err)
 }
 
@@ -169,7 +190,7 @@ func keyCheckError(p provider.Provider, kl provider.KeyLogin, err error) error {
 		return clierr.Authf("%s refused the %s; nothing was stored", p.Title(), kl.KeyName).WithHint(hint)
 	case clierr.Unreachable:
 		return clierr.Wrap(clierr.Unreachable, fmt.Errorf("could not check the %s, so it was not stored: %w", kl.KeyName, err)).
-			WithHint("Try again when " + p.Title() + " answers; `cachelink doctor` checks the endpoints.")
+			WithHint("Try again when " + p.Title() + " answers; 'cachelink doctor' checks the endpoints.")
 	}
 	if errors.Is(err, context.Canceled) {
 		return err

@@ -84,7 +84,7 @@ func TestConnectPolyScaleWithKeyThenListWithoutEnvOrBrowser(t *testing.T) {
 		t.Errorf("status -o json = %+v, want connected, source api key, stored in the keyring", st)
 	}
 	text := e.MustRun(t, "status", "polyscale").Stdout
-	if !strings.Contains(text, "source:   api key in the system keychain") || strings.Contains(text, "expires") {
+	if !strings.Contains(text, "source:       api key in the system keychain") || strings.Contains(text, "expires") {
 		t.Errorf("status:\n%s", text)
 	}
 
@@ -157,7 +157,7 @@ func TestConnectWithKeyRefusesWhatIsNotOneKey(t *testing.T) {
 		{"k\n", []string{"connect", "polyscale", "--with-key", "--scopes", "caches:read"}, "--scopes is for the browser login"},
 		{"k\n", []string{"connect", "polyscale", "--with-key", "--email", "a@b.c"}, "--email is not used"},
 		{"k\n", []string{"connect", "polyscale", "--with-key", "--no-browser"}, "--no-browser"},
-		{"k\n", []string{"connect", "upstash", "--with-key"}, "pass --email"},
+		{"k\n", []string{"connect", "upstash", "--with-key"}, "(--email)"},
 		{"k\n", []string{"connect", "upstash", "--with-key", "--email", "a\x02@b.c"}, "control character"},
 	} {
 		r := cmdtest.CheckExit(t, e.RunWith(cmdtest.RunOptions{Stdin: tc.stdin}, tc.args...), 2, tc.args)

@@ -265,7 +265,7 @@ func writeCredentials(content string) func(t *testing.T, e *cmdtest.Env) {
 }
 
 func corruptFiles() []corruptStore {
-	fileLevel := []string{"{file}", "fix or remove it"}
+	fileLevel := []string{"{file}", "Fix or remove it"}
 	entry := []string{"{file}", `"polyscale:default"`, "not a login record", "cachelink disconnect polyscale"}
 	invalid := []string{"{file}", `"polyscale:default"`, "not a valid login record", "cachelink disconnect polyscale"}
 	return []corruptStore{
@@ -447,7 +447,7 @@ func TestConcurrentConnectsOfOneProfileDoNotInterleave(t *testing.T) {
 	second := <-results
 	args := []string{"connect", "polyscale"}
 	cmdtest.CheckExit(t, first, 1, args)
-	if !strings.Contains(first.Stderr, "another `cachelink connect polyscale` is in progress") {
+	if !strings.Contains(first.Stderr, "another 'cachelink connect polyscale' is in progress") {
 		t.Errorf("the second connect should say another is in progress:\n%s", first.Stderr)
 	}
 	if strings.Contains(first.Stderr, "http://") {

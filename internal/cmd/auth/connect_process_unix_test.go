@@ -174,7 +174,7 @@ func TestConnectInAnotherProcessHoldsTheLoginLock(t *testing.T) {
 	authorize := e.CountRequests(t, "GET", "/oauth2/auth")
 	second := []string{"connect", "polyscale", "--no-browser"}
 	r := cmdtest.CheckExit(t, e.Run(second...), 1, second)
-	if !strings.Contains(r.Stderr, "another `cachelink connect polyscale` is in progress") {
+	if !strings.Contains(r.Stderr, "another 'cachelink connect polyscale' is in progress") {
 		t.Errorf("stderr:\n%s", r.Stderr)
 	}
 	if n := authorize(); n != 0 {

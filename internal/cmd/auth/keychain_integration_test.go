@@ -26,7 +26,7 @@ func TestKeychainConnectWithTheRealSecretService(t *testing.T) {
 	t.Cleanup(func() { e.Run("disconnect", "polyscale") })
 
 	st := e.Run("status", "polyscale")
-	if st.Code != 0 || !strings.Contains(st.Stdout, "source:   system keychain") {
+	if st.Code != 0 || !strings.Contains(st.Stdout, "source:       keyring (system keychain)") {
 		t.Fatalf("status (exit %d):\n%s%s", st.Code, st.Stdout, st.Stderr)
 	}
 	token := strings.TrimSpace(e.Run("token", "polyscale").Stdout)

@@ -22,18 +22,18 @@ import (
 // Status is one provider's line of `status`; its JSON keys are stable. It
 // never holds a secret.
 type Status struct {
-	Provider  string     `json:"provider"`
-	Profile   string     `json:"profile"`
-	Connected bool       `json:"connected"`
-	Source    string     `json:"source,omitempty"`    // env, keyring, file, or "api key" (connect --with-key)
-	StoredIn  string     `json:"stored_in,omitempty"` // with source "api key": keyring or file
-	Account   string     `json:"account,omitempty"`   // the Upstash email
-	Workspace string     `json:"workspace,omitempty"` // PolyScale, where the API names it
-	Scopes    []string   `json:"scopes,omitempty"`    // PolyScale
-	ExpiresAt *time.Time `json:"expires_at,omitempty"`
-	Expired   bool       `json:"expired,omitempty"`  // the access token; refreshed on next use
-	EnvVars   []string   `json:"env_vars,omitempty"` // with source env
-	APIKey    string     `json:"api_key_name,omitempty"`
+	Provider  string       `json:"provider"`
+	Profile   string       `json:"profile"`
+	Connected bool         `json:"connected"`
+	Source    string       `json:"source,omitempty"`     // env, keyring, file, or "api key" (connect --with-key)
+	StoredIn  string       `json:"stored_in,omitempty"`  // with source "api key": keyring or file
+	Account   string       `json:"account,omitempty"`    // the Upstash email
+	Workspace string       `json:"workspace,omitempty"`  // PolyScale, where the API names it
+	Scopes    []string     `json:"scopes,omitempty"`     // PolyScale
+	ExpiresAt *output.Time `json:"expires_at,omitempty"` // RFC 3339, UTC, seconds
+	Expired   bool         `json:"expired,omitempty"`    // the access token; refreshed on next use
+	EnvVars   []string     `json:"env_vars,omitempty"`   // with source env
+	APIKey    string       `json:"api_key_name,omitempty"`
 	// Check is what one request with the credential said: valid, rejected
 	// or unreachable (--check; on a terminal, when it answered in time).
 	Check      string `json:"check,omitempty"`
@@ -61,9 +61,8 @@ func statusOf(c *provider.Credential, now time.Time) Status {
 	// The expiry of what commands send (an access token); none for a
 	// credential that does not expire.
 	if !c.Expiry.IsZero() {
-		e := c.Expiry.UTC()
-		s.ExpiresAt = &e
-		s.Expired = !e.After(now)
+		s.ExpiresAt = output.NewTime(c.Expiry.UTC().Truncate(time.Second))
+		s.Expired = !c.Expiry.After(now)
 	}
 	return s
 }
@@ -180,7 +179,7 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	case checkUnreachable:
 		if opts.Check {
 			return clierr.Wrap(clierr.Unreachable, fmt.Errorf("could not check the %s credential: %s", st.title, st.CheckError)).
-				WithHint("Try again later; `cachelink doctor` checks the endpoints.")
+				WithHint("Try again later; 'cachelink doctor' checks the endpoints.")
 		}
 	}
 	return nil
@@ -318,56 +317,56 @@ func (st *Status) setCheck(err error) {
 	}
 }
 
-// detail is one provider's status as text.
+// detail is one provider's status as text. Its labels are the JSON keys
+// of Status (values are written for people: where the credential is kept,
+// how long until it expires).
 func detail(st Status, now time.Time) output.Detail {
-	d := output.Detail{Title: fmt.Sprintf("%s (profile %s)", st.title, st.Profile), Width: 10}
+	d := output.Detail{Title: fmt.Sprintf("%s (profile %s)", st.title, st.Profile), Width: 14}
 	if !st.Connected {
+		d.Add("connected", "no")
 		if st.Error != "" {
-			d.Add("not available", st.Error)
+			d.Add("error", st.Error)
 		} else {
-			d.Add("not connected", st.hint)
+			d.Add("hint", st.hint)
 		}
 		return d
 	}
 	source := st.Source
 	switch st.Source {
 	case string(credentials.SourceEnv):
-		source = "environment (" + strings.Join(st.EnvVars, ", ") + ")"
+		source = "env (" + strings.Join(st.EnvVars, ", ") + ")"
 	case string(credentials.SourceKeyring), string(credentials.SourceFile):
-		source = storedIn(st.Source)
+		source = st.Source + " (" + storedIn(st.Source) + ")"
 	case keyLoginSource:
 		source = keyLoginSource + " in the " + storedIn(st.StoredIn)
 	}
 	d.Add("source", source)
-	switch {
-	case st.Account != "" && st.Workspace != "":
-		d.Add("account", st.Account+" (workspace "+st.Workspace+")")
-	case st.Account != "":
+	if st.Account != "" {
 		d.Add("account", st.Account)
-	case st.Workspace != "":
-		d.Add("account", "workspace "+st.Workspace)
+	}
+	if st.Workspace != "" {
+		d.Add("workspace", st.Workspace)
 	}
 	if len(st.Scopes) > 0 {
 		d.Add("scopes", strings.Join(st.Scopes, " "))
 	}
 	if st.APIKey != "" {
-		d.Add("api key", st.APIKey)
+		d.Add("api_key_name", st.APIKey)
 	}
 	if st.ExpiresAt != nil {
-		when := st.ExpiresAt.Format(time.RFC3339)
+		when := output.FormatTime(st.ExpiresAt.Time)
 		if st.Expired {
 			when += " (expired; refreshed on next use)"
 		} else {
 			when += " (in " + st.ExpiresAt.Sub(now).Round(time.Minute).String() + ")"
 		}
-		d.Add("expires", when)
+		d.Add("expires_at", when)
 	}
 	if st.Check != "" {
-		check := st.Check
+		d.Add("check", st.Check)
 		if st.CheckError != "" {
-			check += ": " + st.CheckError
+			d.Add("check_error", st.CheckError)
 		}
-		d.Add("check", check)
 	}
 	return d
 }

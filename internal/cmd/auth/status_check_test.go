@@ -18,7 +18,7 @@ func TestStatusCheckRejectsABogusEnvironmentKey(t *testing.T) {
 	e := newWithKeyEnv(t)
 	e.Setenv("POLYSCALE_API_KEY", "bogus")
 	r := e.Run("status", "polyscale", "--check")
-	if r.Code != 4 || !strings.Contains(r.Stdout, "check:    rejected") || !strings.Contains(r.Stderr, "PolyScale rejected the credentials in POLYSCALE_API_KEY") {
+	if r.Code != 4 || !strings.Contains(r.Stdout, "check:        rejected") || !strings.Contains(r.Stderr, "PolyScale rejected the credentials in POLYSCALE_API_KEY") {
 		t.Errorf("exit %d, want 4\nstdout:\n%s\nstderr:\n%s", r.Code, r.Stdout, r.Stderr)
 	}
 	// Without --check, status only reports what is set.
@@ -44,7 +44,7 @@ func TestStatusCheckOfAnOAuthLoginShowsTheWorkspace(t *testing.T) {
 	e := cmdtest.New(t, cmdtest.Options{})
 	connect(t, e, "polyscale")
 	r := e.MustRun(t, "status", "polyscale", "--check")
-	if !strings.Contains(r.Stdout, "check:    valid") || strings.Contains(r.Stdout, "workspace") {
+	if !strings.Contains(r.Stdout, "check:        valid") || strings.Contains(r.Stdout, "workspace") {
 		t.Errorf("no cache yet, so no workspace is known:\n%s", r.Stdout)
 	}
 	token := strings.TrimSpace(e.MustRun(t, "token", "polyscale").Stdout)
@@ -52,7 +52,7 @@ func TestStatusCheckOfAnOAuthLoginShowsTheWorkspace(t *testing.T) {
 
 	ws := e.Sandbox.Account.Workspaces[0] // the one auto-approve chose
 	r = e.MustRun(t, "status", "polyscale", "--check")
-	if !strings.Contains(r.Stdout, "account:  workspace "+ws) {
+	if !strings.Contains(r.Stdout, "workspace:    "+ws) {
 		t.Errorf("status --check does not show workspace %s:\n%s", ws, r.Stdout)
 	}
 	// A reconnect learns it at once, and status shows it without --check.
@@ -68,7 +68,7 @@ func TestStatusCheckCannotReachTheProvider(t *testing.T) {
 	connect(t, e, "polyscale")
 	e.Setenv("CACHELINK_POLYSCALE_API_URL", "http://127.0.0.1:"+cmdtest.FreePort(t))
 	r := e.Run("status", "polyscale", "--check")
-	if r.Code != 5 || !strings.Contains(r.Stdout, "check:    unreachable") || strings.Count(r.Stderr, "Error: ") != 1 {
+	if r.Code != 5 || !strings.Contains(r.Stdout, "check:        unreachable") || strings.Count(r.Stderr, "Error: ") != 1 {
 		t.Errorf("exit %d, want 5\nstdout:\n%s\nstderr:\n%s", r.Code, r.Stdout, r.Stderr)
 	}
 }
@@ -78,7 +78,7 @@ func TestStatusOnATerminalChecksInTheBackground(t *testing.T) {
 	e := cmdtest.New(t, cmdtest.Options{})
 	connect(t, e, "polyscale")
 	r := e.RunOnTerminal("status")
-	if r.Code != 0 || !strings.Contains(r.Stdout, "check:    valid") {
+	if r.Code != 0 || !strings.Contains(r.Stdout, "check:        valid") {
 		t.Errorf("exit %d:\n%s", r.Code, r.Stdout)
 	}
 	// Through a pipe, without --check, nothing is sent.

@@ -3,7 +3,6 @@ package auth
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -49,12 +48,12 @@ With -o json, an object with the token, its source and its expiry.`,
 }
 
 type tokenJSON struct {
-	Provider  string     `json:"provider"`
-	Profile   string     `json:"profile"`
-	Source    string     `json:"source"`
-	Token     string     `json:"token"`
-	Email     string     `json:"email,omitempty"`
-	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	Provider  string       `json:"provider"`
+	Profile   string       `json:"profile"`
+	Source    string       `json:"source"`
+	Token     string       `json:"token"`
+	Email     string       `json:"email,omitempty"`
+	ExpiresAt *output.Time `json:"expires_at,omitempty"`
 }
 
 func tokenRun(ctx context.Context, opts *TokenOptions) error {
@@ -69,7 +68,7 @@ func tokenRun(ctx context.Context, opts *TokenOptions) error {
 	}
 	if c.Secret == "" {
 		return clierr.Authf("the stored %s login holds no credential to print", p.Title()).
-			WithHint(fmt.Sprintf("Run `%s` again.", provider.ConnectCommand(p, profile)))
+			WithHint(fmt.Sprintf("Run '%s' again.", provider.ConnectCommand(p, profile)))
 	}
 	if opts.JSON {
 		out := tokenJSON{Provider: p.Name(), Profile: profile, Source: string(c.Source), Token: c.Secret, Email: c.Account}
@@ -77,8 +76,7 @@ func tokenRun(ctx context.Context, opts *TokenOptions) error {
 			out.Profile = ""
 		}
 		if !c.Expiry.IsZero() {
-			e := c.Expiry.UTC()
-			out.ExpiresAt = &e
+			out.ExpiresAt = output.NewTime(c.Expiry)
 		}
 		return output.JSON(opts.IO, out)
 	}

@@ -216,7 +216,7 @@ func TestDoctorChecksTheClientIDs(t *testing.T) {
 	if c.Level != "warn" {
 		t.Fatalf("upstash client id = %+v, want a warning", c)
 	}
-	for _, want := range []string{"no client id: browser login unavailable in this build", "`cachelink connect upstash --with-key`", "UPSTASH_EMAIL and UPSTASH_API_KEY"} {
+	for _, want := range []string{"no client id: browser login unavailable in this build", "'cachelink connect upstash --with-key'", "UPSTASH_EMAIL and UPSTASH_API_KEY"} {
 		if !strings.Contains(c.Detail, want) {
 			t.Errorf("detail %q lacks %q", c.Detail, want)
 		}

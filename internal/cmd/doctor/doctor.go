@@ -230,12 +230,12 @@ func clientIDChecks(cfg *config.Config, providers []provider.Provider) []Check {
 		}
 		c := Check{Name: p.Name() + " client id"}
 		if id := login.OAuth2.ClientID; id != "" {
-			c.Level, c.Detail = OK, fmt.Sprintf("%q: `cachelink connect %s` can log in through the browser", id, p.Name())
+			c.Level, c.Detail = OK, fmt.Sprintf("%q: 'cachelink connect %s' can log in through the browser", id, p.Name())
 		} else {
 			c.Level = Warn
-			c.Detail = fmt.Sprintf("no client id: browser login unavailable in this build; `cachelink connect %s --with-key` or the env vars (%s) work",
+			c.Detail = fmt.Sprintf("no client id: browser login unavailable in this build; 'cachelink connect %s --with-key' or the env vars (%s) work",
 				p.Name(), strings.Join(p.EnvVars(), " and "))
-			c.Fix = fmt.Sprintf("Store an API key with `cachelink connect %s --with-key` (it reads the key from stdin), or set %s. "+
+			c.Fix = fmt.Sprintf("Store an API key with 'cachelink connect %s --with-key' (it reads the key from stdin), or set %s. "+
 				"Release builds carry the client id; set %s only for an OAuth app registered with %s.",
 				p.Name(), strings.Join(p.EnvVars(), " and "), config.EnvName(p.Name()+".client_id"), p.Title())
 		}

@@ -21,6 +21,7 @@ import (
 	"github.com/cachelink/cachelink/internal/httpx"
 	"github.com/cachelink/cachelink/internal/iostreams"
 	"github.com/cachelink/cachelink/internal/oauth"
+	"github.com/cachelink/cachelink/internal/prompt"
 )
 
 // New returns the production factory for the registered providers.
@@ -43,7 +44,15 @@ func New(ios *iostreams.IOStreams, globalFlags func() *pflag.FlagSet, registry [
 		for _, r := range f.Registry {
 			settings = append(settings, r.Provider.Settings()...)
 		}
-		return config.Load(config.Options{File: f.Globals.ConfigFile, Flags: flags, Settings: settings, Getenv: f.Getenv})
+		cfg, err := config.Load(config.Options{File: f.Globals.ConfigFile, Flags: flags, Settings: settings, Getenv: f.Getenv})
+		if err == nil {
+			// Once per run (sync.OnceValues): a typo in config.yaml is
+			// named, never an error.
+			for _, w := range cfg.Warnings() {
+				f.IOStreams.Warnf("%s", w)
+			}
+		}
+		return cfg, err
 	})
 	f.Store = sync.OnceValues(func() (*credentials.Store, error) { return newStore(f) })
 	f.HTTPClient = lazyClient(f, false)
@@ -51,6 +60,11 @@ func New(ios *iostreams.IOStreams, globalFlags func() *pflag.FlagSet, registry [
 	f.BrowserUsable = func() bool {
 		_, usable := oauth.BrowserOpener(f.IOStreams.ErrOut, f.Getenv)
 		return usable
+	}
+	// Built at each ask, on the streams as they are then (stderr is
+	// another writer while a spinner runs).
+	f.Prompter = func() prompt.Prompter {
+		return &prompt.Terminal{In: ios.In, Out: ios.ErrOut, Color: ios.ColorEnabled(), Accessible: f.Getenv("ACCESSIBLE") != ""}
 	}
 	f.Accounts = &account.Resolver{
 		Getenv:     func(k string) string { return f.Getenv(k) },
@@ -67,11 +81,21 @@ func New(ios *iostreams.IOStreams, globalFlags func() *pflag.FlagSet, registry [
 func lazyClient(f *cmdutil.Factory, retry bool) func() *http.Client {
 	return sync.OnceValue(func() *http.Client {
 		opts := httpx.Options{UserAgent: "cachelink/" + f.Build.Version}
+		if cfg, err := f.Config(); err == nil {
+			opts.Timeout, _ = cfg.Duration(config.APITimeout) // checked by config.Load
+		}
 		if cfg, err := f.Config(); err == nil && cfg.Bool(config.Debug) {
-			opts.Debug = f.IOStreams.ErrOut
+			// Through StderrWriter, so that a trace line written while a
+			// spinner turns takes its turn (iostreams.StartProgress).
+			opts.Debug = f.IOStreams.StderrWriter()
 		}
 		if retry {
 			policy := f.Retry
+			if policy.Notify == nil && f.IOStreams.IsStderrTTY() {
+				// On a terminal only: a script's stderr stays as it was.
+				stderr := f.IOStreams.StderrWriter()
+				policy.Notify = func(n httpx.RetryNotice) { fmt.Fprintln(stderr, n.String()) }
+			}
 			opts.Retry = &policy
 		}
 		return httpx.New(opts)

@@ -46,16 +46,15 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	return cmdutil.List(ctx, opts.IO, opts.JSON, opts.PolyScale, (*polyscale.Client).ListCaches, cacheJSON, table)
 }
 
-// table is the list of caches: host and port are one column on a
-// terminal, two when piped.
+// table is the list of caches, the same columns on a terminal and piped;
+// the headers are the JSON keys.
 func table(caches []polyscale.Cache) output.Table {
 	t := output.Table{
-		Headers: []string{"ID", "NAME", "TYPE", "ORIGIN", "CACHING"},
-		Empty:   "No caches yet: create one with `cachelink create polyscale --name NAME --origin-env DATABASE_URL`.",
+		Headers: []string{"ID", "NAME", "TYPE", "HOST", "PORT", "CACHING"},
+		Empty:   "No caches yet: create one with 'cachelink create polyscale --name NAME --origin-env DATABASE_URL'.",
 	}
 	for _, c := range caches {
-		t.Rows = append(t.Rows, []string{c.ID, c.Name, c.Database, hostPort(c.Host, c.Port), caching(c.CachingEnabled)})
-		t.Piped = append(t.Piped, []string{c.ID, c.Name, c.Database, c.Host, strconv.Itoa(c.Port), caching(c.CachingEnabled)})
+		t.Rows = append(t.Rows, []string{c.ID, c.Name, c.Database, c.Host, strconv.Itoa(c.Port), caching(c.CachingEnabled)})
 	}
 	return t
 }
@@ -108,29 +107,27 @@ func getRun(ctx context.Context, opts *GetOptions) error {
 	if err != nil {
 		return err
 	}
-	return output.Print(opts.IO, opts.JSON, getJSON{CacheJSON: cacheJSON(c), ConnectionURITemplate: c.ConnectionURITemplate}, detail(c))
+	return output.Print(opts.IO, opts.JSON, cacheJSON(c), detail(c))
 }
 
-// getJSON is one cache for `get polyscale -o json`: CacheJSON and the
-// connection URI template PolyScale returns with it.
-type getJSON struct {
-	CacheJSON
-	ConnectionURITemplate string `json:"connection_uri_template,omitempty"`
-}
-
-// detail is one cache for `get polyscale`.
+// detail is one cache for `get polyscale`; its labels are the JSON keys
+// (CacheJSON).
 func detail(c *polyscale.Cache) output.Detail {
-	d := output.Detail{Width: 25}
+	d := output.Detail{Width: 27}
 	d.Add("id", c.ID)
 	d.Add("name", c.Name)
 	if c.Description != nil && *c.Description != "" {
 		d.Add("description", *c.Description)
 	}
 	d.Add("type", c.Database)
-	d.Add("origin", hostPort(c.Host, c.Port))
-	d.Add("caching", caching(c.CachingEnabled)+" ("+c.DefaultCachingBehaviour+")")
+	d.Add("host", c.Host)
+	d.Add("port", strconv.Itoa(c.Port))
+	d.Add("caching", caching(c.CachingEnabled))
+	if c.DefaultCachingBehaviour != "" {
+		d.Add("default_caching_behaviour", c.DefaultCachingBehaviour)
+	}
 	if c.CreatedAt != "" {
-		d.Add("created", c.CreatedAt)
+		d.Add("created_at", output.NormalizeTime(c.CreatedAt))
 	}
 	if c.ConnectionURITemplate != "" {
 		d.Add("connection_uri_template", c.ConnectionURITemplate)
@@ -145,6 +142,7 @@ type DeleteOptions struct {
 	// ConfirmDelete asks to type the name on a terminal (see
 	// cmdutil.Factory.ConfirmDelete).
 	ConfirmDelete func(yes bool, what, name, warning string) error
+	JSON          bool // -o json
 
 	CacheRef string // the cache id or name
 	Yes      bool   // --yes
@@ -160,12 +158,16 @@ func NewCmdDelete(f *cmdutil.Factory, runF func(context.Context, *DeleteOptions)
 		Long: `Delete a PolyScale cache, by id or name. On a terminal cachelink asks you to
 type the cache's name first; scripts pass --yes (without it, and without a
 terminal, nothing is deleted and the command exits 2). Exits 3 when there is no
-such cache. Applications still connecting through the cache stop working.`,
+such cache. Applications still connecting through the cache stop working.
+
+With -o json, stdout gets {"deleted": true, "provider": "polyscale", "kind":
+"cache", "id": ..., "name": ...}.`,
 		Example: `  cachelink delete polyscale shop
   cachelink delete polyscale 11111111-2222-4333-8444-555555555555 --yes`,
 		Args: cmdutil.ExactArgs(1, "a cache id or name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.CacheRef = args[0]
+			opts.JSON = f.Globals.JSON()
 			return cmdutil.Run(cmd, opts, runF, deleteRun)
 		},
 	}
@@ -187,6 +189,9 @@ func deleteRun(ctx context.Context, opts *DeleteOptions) error {
 		return err
 	}
 	fmt.Fprintf(ios.ErrOut, "%s Deleted the PolyScale cache %s (%s)\n", ios.SuccessIcon(), cmdutil.OneLine(c.Name), c.ID)
+	if opts.JSON {
+		return output.JSON(ios, output.Deleted{Deleted: true, Provider: "polyscale", Kind: "cache", ID: c.ID, Name: c.Name})
+	}
 	return nil
 }
 
@@ -208,7 +213,8 @@ func NewCmdPurge(f *cmdutil.Factory, runF func(context.Context, *PurgeOptions) e
 		Short: "Empty a PolyScale cache of its stored results",
 		Long: `Empty a PolyScale cache: every stored query result is dropped, and the next
 queries go to the origin database. The cache itself and its rules stay.
-Safe to repeat. Exits 3 when there is no such cache.`,
+Safe to repeat. Exits 3 when there is no such cache. With -o json, stdout gets
+{"id": ..., "name": ..., "purged": true, "provider": "polyscale", "kind": "cache"}.`,
 		Example: `  cachelink purge shop`,
 		Args:    cmdutil.ExactArgs(1, "a cache id or name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -230,7 +236,17 @@ func purgeRun(ctx context.Context, opts *PurgeOptions) error {
 	ios := opts.IO
 	fmt.Fprintf(ios.ErrOut, "%s Purged the PolyScale cache %s (%s)\n", ios.SuccessIcon(), cmdutil.OneLine(c.Name), c.ID)
 	if opts.JSON {
-		return output.JSON(ios, map[string]any{"id": c.ID, "name": c.Name, "purged": true})
+		return output.JSON(ios, purgeJSON{Purged: true, Provider: "polyscale", Kind: "cache", ID: c.ID, Name: c.Name})
 	}
 	return nil
+}
+
+// purgeJSON is what purge prints with -o json: the cache, named as a
+// delete names what it deleted (see output.Deleted).
+type purgeJSON struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Purged   bool   `json:"purged"`
+	Provider string `json:"provider"`
+	Kind     string `json:"kind"`
 }

@@ -207,7 +207,7 @@ func TestCreateRefusesBadInputBeforeAnyRequest(t *testing.T) {
 		{"origin and --host", []string{"--name", "shop", "--origin-env", "DATABASE_URL", "--host", "127.0.0.1"}, pgOrigin, "--host and --port come from the origin"},
 		{"origin and --port", []string{"--name", "shop", "--origin-env", "DATABASE_URL", "--port", "5432"}, pgOrigin, "--host and --port come from the origin"},
 		{"origin and a --type it contradicts", []string{"--name", "shop", "--origin-env", "DATABASE_URL", "--type", "mysql"}, pgOrigin, "cannot change the database type from postgres"},
-		{"both origin flags", []string{"--name", "shop", "--origin-env", "DATABASE_URL", "--origin", "-"}, pgOrigin, "not both"},
+		{"both origin flags", []string{"--name", "shop", "--origin-env", "DATABASE_URL", "--origin", "-"}, pgOrigin, "cannot be used together"},
 		{"origin variable unset", []string{"--name", "shop", "--origin-env", "NOT_SET_ANYWHERE"}, pgOrigin, "NOT_SET_ANYWHERE is not set"},
 		{"unparsable origin", []string{"--name", "shop", "--origin-env", "DATABASE_URL"}, "postgres://app:" + dbPassword + "@localhost:99999/shop", `port: "99999" is not a number from 1 to 65535`},
 		{"origin of an unknown scheme", []string{"--name", "shop", "--origin-env", "DATABASE_URL"}, "oracle://app:" + dbPassword + "@localhost/shop", `"oracle" is not supported`},
@@ -327,9 +327,9 @@ func TestListInThreeForms(t *testing.T) {
 			t.Fatalf("want a header and two rows:\n%s", r.Stdout)
 		}
 		for i, fields := range [][]string{
-			{"ID", "NAME", "TYPE", "ORIGIN", "CACHING"},
-			{a, "shop", "postgres", "127.0.0.1:5432", "on"},
-			{b, "orders", "postgres", "127.0.0.1:6432", "off"},
+			{"ID", "NAME", "TYPE", "HOST", "PORT", "CACHING"},
+			{a, "shop", "postgres", "127.0.0.1", "5432", "on"},
+			{b, "orders", "postgres", "127.0.0.1", "6432", "off"},
 		} {
 			if got := strings.Fields(lines[i]); strings.Join(got, "|") != strings.Join(fields, "|") {
 				t.Errorf("line %d = %q, want the columns %v", i, lines[i], fields)
@@ -395,14 +395,17 @@ func TestGetByIDAndByName(t *testing.T) {
 	if c.ConnectionURITemplate != tmpl {
 		t.Errorf("sandbox connectionUriTemplate = %q, want %q", c.ConnectionURITemplate, tmpl)
 	}
-	want := "id:                      " + id + "\n" +
-		"name:                    shop\n" +
-		"description:             the shop\n" +
-		"type:                    postgres\n" +
-		"origin:                  127.0.0.1:5432\n" +
-		"caching:                 on (autoCached)\n" +
-		"created:                 " + c.CreatedAt + "\n" +
-		"connection_uri_template: " + tmpl + "\n"
+	// The labels are the JSON keys.
+	want := "id:                        " + id + "\n" +
+		"name:                      shop\n" +
+		"description:               the shop\n" +
+		"type:                      postgres\n" +
+		"host:                      127.0.0.1\n" +
+		"port:                      5432\n" +
+		"caching:                   on\n" +
+		"default_caching_behaviour: autoCached\n" +
+		"created_at:                " + c.CreatedAt + "\n" +
+		"connection_uri_template:   " + tmpl + "\n"
 	if byID.Stdout != want {
 		t.Errorf("stdout = %q\nwant     %q", byID.Stdout, want)
 	}
@@ -432,7 +435,7 @@ func TestGetANameTwoCachesShareExits2ListingBoth(t *testing.T) {
 		t.Errorf("stderr should list both ids and say to use one:\n%s", r.Stderr)
 	}
 	// Either id picks one.
-	if r := e.MustRun(t, "get", "polyscale", b); !strings.Contains(r.Stdout, "127.0.0.1:6432") {
+	if r := e.MustRun(t, "get", "polyscale", b); !strings.Contains(r.Stdout, "port:                      6432") {
 		t.Errorf("get by id = %q", r.Stdout)
 	}
 }
@@ -555,7 +558,7 @@ func TestPurge(t *testing.T) {
 		t.Errorf("stdout %q, stderr %q", r.Stdout, r.Stderr)
 	}
 	r = e.MustRun(t, "purge", id, "-o", "json")
-	if want := `{"id":"` + id + `","name":"shop","purged":true}` + "\n"; r.Stdout != want {
+	if want := `{"id":"` + id + `","name":"shop","purged":true,"provider":"polyscale","kind":"cache"}` + "\n"; r.Stdout != want {
 		t.Errorf("-o json = %q, want %q", r.Stdout, want)
 	}
 	if n := purges(); n != 2 {
@@ -954,7 +957,7 @@ func TestListAndGetKeepProviderTextOnOneLine(t *testing.T) {
 		t.Errorf("table: %q", r.Stdout)
 	}
 	r = e.MustRun(t, "get", "polyscale", id)
-	if strings.Contains(r.Stdout, "\x1b") || !strings.Contains(r.Stdout, "origin:                  db evil") {
+	if strings.Contains(r.Stdout, "\x1b") || !strings.Contains(r.Stdout, "host:                      db evil") {
 		t.Errorf("get: %q", r.Stdout)
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/cachelink/cachelink/internal/clierr"
 	"github.com/cachelink/cachelink/internal/cmdutil"
 	"github.com/cachelink/cachelink/internal/config"
-	"github.com/cachelink/cachelink/internal/connstr"
 	"github.com/cachelink/cachelink/internal/envfile"
 	"github.com/cachelink/cachelink/internal/iostreams"
 	"github.com/cachelink/cachelink/internal/output"
@@ -51,6 +50,11 @@ front of the user name (the others). User, password and database are kept, and t
 result is written in the same form as the origin: URL, PostgreSQL keyword/value,
 Go MySQL DSN or ADO.NET.
 
+The result crosses the internet to PolyScale's edge: a PostgreSQL sslmode that
+allows clear text (disable, allow, prefer) becomes sslmode=require, and a MySQL,
+MariaDB or SQL Server setting that does (tls=false, ssl-mode=DISABLED,
+Encrypt=false, ...) is kept with a warning on stderr (docs/polyscale.md).
+
 Accepted origins:
   PostgreSQL   postgres://... or postgresql://...   host=... port=... user=... dbname=...
   MySQL        mysql://...                         user:pass@tcp(host:3306)/db?params
@@ -80,7 +84,7 @@ over --origin, which leaves it in shell history and the process list.`,
 	}
 	opts.Origin.Register(cmd)
 	cmd.Flags().StringVar(&opts.Type, "type", "", "Database type when the origin form does not tell (a Go MySQL DSN for MariaDB): mysql or mariadb")
-	cmd.Flags().StringVar(&opts.Format, "format", "", "Output format: url, env or json (default url)")
+	cmd.Flags().StringVar(&opts.Format, "format", "", "Output format: url, env or json (default url; json is the same as -o json)")
 	cmd.Flags().StringVar(&opts.EnvName, "env-name", "DATABASE_URL", "Variable name for --format env and --write-env")
 	cmdutil.WriteEnvFlag(cmd.Flags(), &opts.WriteEnv, "Merge NAME=value into this .env file (0600, atomic) instead of printing it")
 	return cmd
@@ -136,7 +140,7 @@ func connstrRun(ctx context.Context, opts *ConnstrOptions) error {
 		}
 	}
 	if opts.Type != "" {
-		t, err := connstr.ParseDBType(opts.Type)
+		t, err := parseType(opts.Type)
 		if err != nil {
 			return clierr.Wrap(clierr.Usage, err)
 		}

@@ -22,6 +22,7 @@ import (
 	"github.com/cachelink/cachelink/internal/iostreams"
 	"github.com/cachelink/cachelink/internal/output"
 	"github.com/cachelink/cachelink/internal/polyscale"
+	"github.com/cachelink/cachelink/internal/prompt"
 )
 
 // CreateOptions is what `create polyscale` needs.
@@ -46,6 +47,9 @@ type CreateOptions struct {
 	IfNotExists  bool
 	// AllowDuplicate: create even when a cache of that name exists.
 	AllowDuplicate bool
+	// Ask returns the terminal's prompter, or nil where cachelink may not
+	// ask (cmdutil.Factory.Ask): see ask.go.
+	Ask func() prompt.Prompter
 
 	HostSet, PortSet bool // --host and --port were given (even as "" or 0)
 }
@@ -68,6 +72,7 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(context.Context, *CreateOptions)
 		Getenv:     f.Getenv,
 		PolyScale:  newClient(f),
 		LookupHost: lookupHost,
+		Ask:        f.Ask,
 	}
 	cmd := &cobra.Command{
 		Use:   "polyscale --name NAME (--origin-env NAME | --origin - | --origin URL | --type T --host H --port P)",
@@ -81,6 +86,11 @@ The origin gives the database type, host and port; without one, pass --type,
 host resolves (--skip-dns-check for hosts only your network knows) before
 calling PolyScale. No database user or password is ever sent to PolyScale: the
 origin's credentials only go into the printed connection string.
+
+On a terminal (stdin and stderr), a missing --name is asked for, and so is
+the origin, typed hidden, when no origin flag nor --type/--host/--port is
+given. Never with --no-input, nor without a terminal: a missing flag then
+exits 2.
 
 If the connection drops after the request was sent, cachelink looks the cache
 up by name and adopts it rather than creating a second one. --if-not-exists
@@ -124,14 +134,18 @@ type CacheJSON struct {
 	Port             int     `json:"port"`
 	Caching          bool    `json:"caching"`
 	DefaultBehaviour string  `json:"default_caching_behaviour,omitempty"`
-	CreatedAt        string  `json:"created_at,omitempty"`
-	ConnectionString string  `json:"connection_string,omitempty"`
-	Existed          bool    `json:"existed,omitempty"` // create: an existing cache was returned
+	CreatedAt        string  `json:"created_at,omitempty"` // RFC 3339, UTC, seconds
+	// ConnectionURITemplate is the template PolyScale returns with every
+	// cache (its own placeholders for user, password and database).
+	ConnectionURITemplate string `json:"connection_uri_template,omitempty"`
+	ConnectionString      string `json:"connection_string,omitempty"`
+	Existed               bool   `json:"existed,omitempty"` // create: an existing cache was returned
 }
 
 func cacheJSON(c *polyscale.Cache) CacheJSON {
 	return CacheJSON{ID: c.ID, Name: c.Name, Description: c.Description, Type: c.Database, Host: c.Host, Port: c.Port,
-		Caching: c.CachingEnabled, DefaultBehaviour: c.DefaultCachingBehaviour, CreatedAt: c.CreatedAt}
+		Caching: c.CachingEnabled, DefaultBehaviour: c.DefaultCachingBehaviour, CreatedAt: output.NormalizeTime(c.CreatedAt),
+		ConnectionURITemplate: c.ConnectionURITemplate}
 }
 
 // target is the origin database a cache is for.
@@ -148,6 +162,9 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 		return err
 	}
 	ios := opts.IO
+	if err := askCreate(ctx, opts); err != nil {
+		return err
+	}
 
 	// Everything is checked before the first request.
 	if err := cmdutil.CheckName(opts.Name, "cache id"); err != nil {
@@ -297,14 +314,15 @@ func resolveTarget(cfg *config.Config, opts *CreateOptions) (target, error) {
 	explicit := opts.HostSet || opts.PortSet || opts.Host != "" || opts.Port != 0
 	if opts.Origin.Given() {
 		if explicit {
-			return target{}, clierr.Usagef("--host and --port come from the origin; pass either an origin or --type, --host and --port")
+			return target{}, clierr.Usagef("--host and --port come from the origin").
+				WithHint("Pass either an origin or --type, --host and --port.")
 		}
 		origin, err := opts.Origin.Read(opts.IO, cfg.Bool(config.NoInput), opts.Getenv)
 		if err != nil {
 			return target{}, err
 		}
 		if opts.Type != "" {
-			typ, err := connstr.ParseDBType(opts.Type)
+			typ, err := parseType(opts.Type)
 			if err != nil {
 				return target{}, clierr.Wrap(clierr.Usage, err)
 			}
@@ -327,7 +345,7 @@ func resolveTarget(cfg *config.Config, opts *CreateOptions) (target, error) {
 	if len(missing) > 0 {
 		return target{}, clierr.Usagef("the origin database is needed: --origin-env NAME, --origin - or --origin URL, or --type, --host and --port (missing %s)", strings.Join(missing, ", "))
 	}
-	typ, err := connstr.ParseDBType(opts.Type)
+	typ, err := parseType(opts.Type)
 	if err != nil {
 		return target{}, clierr.Wrap(clierr.Usage, err)
 	}

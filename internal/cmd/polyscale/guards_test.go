@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cachelink/cachelink/internal/sandbox"
 )
@@ -120,5 +121,31 @@ func TestALostCreateAnswerNeverSaysNothingWasCreated(t *testing.T) {
 	}
 	if n := len(e.Sandbox.Store.State().Caches); n != 1 {
 		t.Errorf("%d caches, want 1", n)
+	}
+}
+
+func TestACreateAnsweredAfterTheTimeoutIsAdoptedNotRepeated(t *testing.T) {
+	t.Parallel()
+	e := ciSandbox(t)
+	// PolyScale makes the cache at once and answers an hour later; the
+	// client gives up after api_timeout. The sandbox's answers take
+	// milliseconds, so 1s leaves the other requests room.
+	e.Setenv("CACHELINK_API_TIMEOUT", "1s")
+	e.AddFault(t, sandbox.FaultRule{Kind: sandbox.FaultLateAnswer, Latency: time.Hour, Count: 1, PathPrefix: "/v1/caches"})
+	r := expectExit(t, e, 0, "create", "polyscale", "--name", "slow", "--origin-env", "DATABASE_URL")
+	caches := e.Sandbox.Store.State().Caches
+	if len(caches) != 1 {
+		t.Fatalf("%d caches after a create answered late, want 1", len(caches))
+	}
+	for _, want := range []string{"the answer to the create was lost", "adopting " + caches[0].ID} {
+		if !strings.Contains(r.Stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.Stderr)
+		}
+	}
+	if s := strings.ToLower(r.Stderr); strings.Contains(s, "nothing was created") || strings.Contains(s, "no cache") || strings.Contains(s, "try again") {
+		t.Errorf("stderr says nothing was created:\n%s", r.Stderr)
+	}
+	if !strings.Contains(r.Stdout, "application_name="+caches[0].ID) {
+		t.Errorf("stdout = %q, want the connection string of the adopted cache", r.Stdout)
 	}
 }

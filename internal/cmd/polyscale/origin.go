@@ -22,6 +22,9 @@ const maxOriginLen = 64 << 10
 type OriginFlags struct {
 	URL string // --origin: the string itself, or "-" for one line of stdin
 	Env string // --origin-env: the name of an environment variable holding it
+	// Typed is what was typed at the hidden prompt on a terminal, when
+	// neither flag was given (ask.go); never from argv.
+	Typed string
 }
 
 // Register adds --origin and --origin-env to cmd.
@@ -31,11 +34,13 @@ func (o *OriginFlags) Register(cmd *cobra.Command) {
 }
 
 // Given reports whether either flag was used.
-func (o *OriginFlags) Given() bool { return o.URL != "" || o.Env != "" }
+func (o *OriginFlags) Given() bool { return o.URL != "" || o.Env != "" || o.Typed != "" }
 
 // Read returns the origin, parsed; --origin-env is read with getenv. It
 // warns on stderr when a password came through argv, where shell history
-// and the process list keep it.
+// and the process list keep it, and about a TLS setting that lets the edge
+// connection go unencrypted (warnWeakTLS), so that create, connstr and
+// cachelink run all say the same.
 func (o *OriginFlags) Read(ios *iostreams.IOStreams, noInput bool, getenv func(string) string) (*connstr.Origin, error) {
 	raw, fromArgv, err := o.raw(ios, noInput, getenv)
 	if err != nil {
@@ -51,15 +56,19 @@ func (o *OriginFlags) Read(ios *iostreams.IOStreams, noInput bool, getenv func(s
 		return nil, clierr.Wrap(clierr.Usage, err).WithHint(hint)
 	}
 	if fromArgv && origin.Password != "" {
-		ios.Warnf("--origin puts the database password in your shell history and the process list; prefer --origin-env DATABASE_URL or --origin -")
+		ios.WarnHint("Prefer --origin-env DATABASE_URL or --origin -.",
+			"--origin puts the database password in your shell history and the process list")
 	}
+	warnWeakTLS(ios, origin)
 	return origin, nil
 }
 
 func (o *OriginFlags) raw(ios *iostreams.IOStreams, noInput bool, getenv func(string) string) (s string, fromArgv bool, err error) {
 	switch {
 	case o.URL != "" && o.Env != "":
-		return "", false, clierr.Usagef("use either --origin or --origin-env, not both")
+		return "", false, clierr.Usagef("--origin and --origin-env cannot be used together").WithHint("Pass one of them.")
+	case o.Typed != "":
+		return o.Typed, false, nil
 	case o.Env != "":
 		v := getenv(o.Env)
 		if v == "" {

@@ -14,7 +14,7 @@ import (
 
 // Commands are what PolyScale adds to the command tree.
 func Commands(f *cmdutil.Factory) cmdutil.ProviderCommands {
-	return cmdutil.ProviderCommands{
+	pc := cmdutil.ProviderCommands{
 		Create:  NewCmdCreate(f, nil),
 		Connstr: NewCmdConnstr(f, nil),
 		List:    NewCmdList(f, nil),
@@ -24,6 +24,8 @@ func Commands(f *cmdutil.Factory) cmdutil.ProviderCommands {
 		Plural:  "PolyScale caches",
 		Extra:   []*cobra.Command{NewCmdPurge(f, nil), NewCmdRules(f)},
 	}
+	addCompletions(f, pc)
+	return pc
 }
 
 // newClient returns the constructor of the PolyScale API client of the

@@ -30,7 +30,7 @@ is given by id or by name, as everywhere else.`,
   cachelink rules set shop --template 4f1c2a --ttl 30s
   cachelink rules set shop --template 4f1c2a --auto
   cachelink rules delete shop --table orders`,
-		Args: cobra.NoArgs,
+		Args: cmdutil.UnknownSubcommand,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return clierr.Usagef("%s needs a subcommand: list, set or delete", cmd.CommandPath())
 		},
@@ -121,16 +121,18 @@ type targetFlags struct {
 }
 
 func (tf *targetFlags) register(cmd *cobra.Command, verb string) {
+	// A word in backquotes is the value's name in the help (--table T),
+	// as in the use line; pflag drops the quotes from the text.
 	fs := cmd.Flags()
-	fs.StringVar(&tf.Table, "table", "", verb+" the rule for this table")
-	fs.StringVar(&tf.Query, "query", "", verb+" the rule an earlier cachelink made for this SQL query (its key is derived from the SQL)")
-	fs.StringVar(&tf.Template, "template", "", verb+" the rule for this query template id, as PolyScale shows it")
+	fs.StringVar(&tf.Table, "table", "", verb+" the rule for the table `T`")
+	fs.StringVar(&tf.Query, "query", "", verb+" the rule an earlier cachelink made for the query `SQL` (its key is derived from the SQL)")
+	fs.StringVar(&tf.Template, "template", "", verb+" the rule for the query template `ID`, as PolyScale shows it")
 	if !tf.withKey {
 		// Set refuses --query (see refuseQuery); it stays, hidden, to say so.
 		_ = fs.MarkHidden("query")
 	}
 	if tf.withKey {
-		fs.StringVar(&tf.Key, "key", "", verb+" the rule with this key, whatever its type (as `rules list` shows it)")
+		fs.StringVar(&tf.Key, "key", "", verb+" the rule with the key `KEY`, whatever its type, as rules list shows it")
 	}
 }
 

@@ -43,7 +43,8 @@ the SQL must be the same. --template finds a TEMPLATE, AUTO or MANUAL rule.
 it: use it for rules made elsewhere, such as in PolyScale's console.
 
 Exits 3 when the cache or the rule does not exist. With -o json the deleted
-rule is printed on stdout, with "deleted": true.`,
+rule is printed on stdout, with "deleted": true, "provider": "polyscale" and
+"kind": "rule", as every delete prints.`,
 		Example: `  cachelink rules delete shop --table orders
   cachelink rules delete shop --query 'SELECT * FROM products WHERE id = $1'
   cachelink rules delete shop --key 4f1c2a`,
@@ -73,13 +74,13 @@ func rulesDeleteRun(ctx context.Context, opts *RulesDeleteOptions) error {
 	if err != nil {
 		return err
 	}
-	list := fmt.Sprintf("Run `cachelink rules list %s` to see its rules.", hintRef(ref, cache.ID))
+	list := fmt.Sprintf("Run 'cachelink rules list %s' to see its rules.", hintRef(ref, cache.ID))
 	if r == nil {
 		return clierr.NotFoundf("the cache %s has no rule for %s", cmdutil.OneLine(cache.Name), t).WithHint(list)
 	}
 	if !t.kind.Owns(r.Type) {
 		return clierr.NotFoundf("the cache %s has no rule for %s: its key %q holds a %s rule", cmdutil.OneLine(cache.Name), t, t.key, r.Type).
-			WithHint(fmt.Sprintf("To delete that rule, run `cachelink rules delete %s --key %s`.", hintRef(ref, cache.ID), shellQuote(t.key)))
+			WithHint(fmt.Sprintf("To delete that rule, run 'cachelink rules delete %s --key %s'.", hintRef(ref, cache.ID), shellQuote(t.key)))
 	}
 	if err := deleteRule(ctx, client, cache.ID, r); err != nil {
 		return err
@@ -87,9 +88,18 @@ func rulesDeleteRun(ctx context.Context, opts *RulesDeleteOptions) error {
 	ios := opts.IO
 	fmt.Fprintf(ios.ErrOut, "%s Deleted the %s rule of %s from the cache %s\n", ios.SuccessIcon(), r.Type, t, cmdutil.OneLine(cache.Name))
 	if opts.JSON {
-		out := ruleJSON(r, cache.ID)
+		out := ruleDeletedJSON{RuleJSON: ruleJSON(r, cache.ID), Provider: "polyscale", Kind: "rule"}
 		out.Deleted = true
 		return output.JSON(ios, out)
 	}
 	return nil
+}
+
+// ruleDeletedJSON is what rules delete prints with -o json: the rule, with
+// "deleted": true and the provider and kind every delete names (see
+// output.Deleted).
+type ruleDeletedJSON struct {
+	RuleJSON
+	Provider string `json:"provider"`
+	Kind     string `json:"kind"`
 }

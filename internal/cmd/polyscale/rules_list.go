@@ -71,7 +71,7 @@ func rulesListRun(ctx context.Context, opts *RulesListOptions) error {
 	for i := range rules {
 		out[i] = ruleJSON(&rules[i], cache.ID)
 	}
-	empty := fmt.Sprintf("The cache %s has no rules yet: add one with `cachelink rules set %s --table NAME --ttl 5m`.",
+	empty := fmt.Sprintf("The cache %s has no rules yet: add one with 'cachelink rules set %s --table NAME --ttl 5m'.",
 		cmdutil.OneLine(cache.Name), hintRef(ref, cache.ID))
 	return output.Print(opts.IO, opts.JSON, out, rulesTable(rules, empty))
 }

@@ -176,7 +176,7 @@ func parseTTL(s string) (int64, error) {
 			WithHint(fmt.Sprintf("Write --ttl %ss for seconds, or use m or h: 5m, 1h.", s))
 	case errors.Is(err, polyscale.ErrTTLTooShort):
 		return 0, clierr.Usagef("--ttl %s is too short: a rule caches for at least 1s", s).
-			WithHint("To stop caching what the rule covers, delete the rule with `cachelink rules delete`.")
+			WithHint("To stop caching what the rule covers, delete the rule with 'cachelink rules delete'.")
 	case errors.Is(err, polyscale.ErrTTLNotWholeSeconds):
 		var te *polyscale.TTLError
 		errors.As(err, &te)

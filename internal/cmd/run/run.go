@@ -16,6 +16,7 @@ import (
 
 	"github.com/cachelink/cachelink/internal/clierr"
 	pscmd "github.com/cachelink/cachelink/internal/cmd/polyscale"
+	upcmd "github.com/cachelink/cachelink/internal/cmd/upstash"
 	"github.com/cachelink/cachelink/internal/cmdutil"
 	"github.com/cachelink/cachelink/internal/config"
 	"github.com/cachelink/cachelink/internal/envfile"
@@ -80,7 +81,7 @@ COMMAND otherwise inherits cachelink's environment and streams. SIGINT,
 SIGTERM and SIGHUP are forwarded to it, and cachelink exits with its status
 (128+N when a signal N ended it; 127 when it cannot be started). An error
 resolving a connection string exits as 'cachelink connstr' does, before
-COMMAND starts.`,
+COMMAND starts. -o json is refused (exit 2): run has no output of its own.`,
 		Example: `  cachelink run --polyscale 11111111-2222-4333-8444-555555555555 -- npm start
   cachelink run --upstash cache -- python worker.py
   cachelink run --polyscale shop --origin-env ORIGIN_URL --upstash cache -- ./server`,
@@ -91,6 +92,13 @@ COMMAND starts.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// stdout is COMMAND's alone: there is no result of run's own
+			// to print as JSON, and JSON mixed into COMMAND's output
+			// would break whoever reads it.
+			if f.Globals.JSON() {
+				return clierr.Usagef("-o json does not apply to run: stdout is COMMAND's own output").
+					WithHint("Drop -o json; 'cachelink connstr ... -o json' prints the connection details as JSON.")
+			}
 			opts.Command = args
 			return cmdutil.Run(cmd, opts, runF, runRun)
 		},
@@ -101,6 +109,14 @@ COMMAND starts.`,
 	cmd.Flags().StringVar(&opts.OriginEnv, "origin-env", "DATABASE_URL", "With --polyscale: the environment variable holding the origin connection string")
 	cmd.Flags().StringVar(&opts.EnvName, "env-name", "DATABASE_URL", "With --polyscale: the variable COMMAND sees the edge connection string as")
 	cmd.Flags().StringArrayVar(&opts.Databases, "upstash", nil, "Upstash Redis database id or name: COMMAND gets REDIS_URL, UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN")
+	cmdutil.CompleteFlag(cmd, "polyscale", pscmd.CompleteCaches(f))
+	cmdutil.CompleteFlag(cmd, "upstash", upcmd.CompleteDatabases(f))
+	cmdutil.CompleteFlag(cmd, "origin-env", cmdutil.NoCompletion)
+	cmdutil.CompleteFlag(cmd, "env-name", cmdutil.NoCompletion)
+	// COMMAND is a program or a script: the shell's own completion.
+	cmd.ValidArgsFunction = func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		return nil, cobra.ShellCompDirectiveDefault
+	}
 	return cmd
 }
 

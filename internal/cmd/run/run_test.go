@@ -188,9 +188,11 @@ func TestRunForwardsSignals(t *testing.T) {
 		t.Run(sig.String(), func(t *testing.T) {
 			t.Parallel()
 			trap := map[syscall.Signal]string{syscall.SIGTERM: "TERM", syscall.SIGINT: "INT", syscall.SIGHUP: "HUP"}[sig]
-			// The trap runs at once because sh waits with `wait`, which a
-			// trapped signal interrupts (a foreground sleep would not).
-			script := `trap 'kill $p; exit 9' ` + trap + `; sleep 30 & p=$!; echo ready; wait`
+			// sh runs the trap between short foreground sleeps. (A
+			// background sleep and `wait` lose a signal that arrives
+			// between "echo ready" and the wait itself, which a loaded
+			// machine made happen.)
+			script := `trap 'exit 9' ` + trap + `; echo ready; while :; do sleep 0.1; done`
 			cmd := exec.Command(bin, "run", "--polyscale", cacheID, "--", "sh", "-c", script)
 			cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "CACHELINK_CONFIG_DIR=" + t.TempDir(), "NO_COLOR=1", "DATABASE_URL=" + origin}
 			stdout, err := cmd.StdoutPipe()

@@ -11,7 +11,7 @@ import (
 
 // Commands are what Upstash adds to the command tree.
 func Commands(f *cmdutil.Factory) cmdutil.ProviderCommands {
-	return cmdutil.ProviderCommands{
+	pc := cmdutil.ProviderCommands{
 		Create:  NewCmdCreate(f, nil),
 		Connstr: NewCmdConnstr(f, nil),
 		List:    NewCmdList(f, nil),
@@ -21,6 +21,8 @@ func Commands(f *cmdutil.Factory) cmdutil.ProviderCommands {
 		Plural:  "Upstash databases",
 		Extra:   []*cobra.Command{NewCmdResetPassword(f, nil)},
 	}
+	addCompletions(f, pc)
+	return pc
 }
 
 // newClient returns the constructor of the Developer API client of the

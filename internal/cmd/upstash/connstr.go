@@ -70,7 +70,7 @@ gives QSTASH_TOKEN and QSTASH_URL (for the regions Upstash names a URL for);
 			return cmdutil.Run(cmd, opts, runF, connstrRun)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Format, "format", "", "Output format: redis, rest, env or json (default redis)")
+	cmd.Flags().StringVar(&opts.Format, "format", "", "Output format: redis, rest, env or json (default redis; json is the same as -o json)")
 	cmd.Flags().BoolVar(&opts.ReadOnly, "read-only", false, "Use the read-only REST token")
 	cmdutil.WriteEnvFlag(cmd.Flags(), &opts.WriteEnv, "Merge the env lines into this .env file (0600, atomic) instead of printing them")
 	cmd.Flags().StringVar(&opts.EnvName, "env-name", "REDIS_URL", "Variable name of the rediss:// URL for --format env and --write-env")

@@ -104,7 +104,7 @@ func TestSlugEndpointsEndToEnd(t *testing.T) {
 				t.Errorf("get -o json = %+v", g)
 			}
 			text := run(t, e, "get", "upstash", "cache").Stdout
-			for _, want := range []string{host + ":" + strconv.Itoa(d.Port) + " (TLS)", "rediss://default:********@" + host + ":", rest} {
+			for _, want := range []string{"endpoint:       " + host + "\nport:           " + strconv.Itoa(d.Port) + "\n", "rediss://default:********@" + host + ":", rest} {
 				if !strings.Contains(text, want) {
 					t.Errorf("get lacks %q:\n%s", want, text)
 				}

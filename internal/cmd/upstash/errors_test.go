@@ -82,7 +82,7 @@ func TestOneOfTheEnvPairAloneExits2NamingTheOther(t *testing.T) {
 				{"connstr", "upstash", "cache"},
 			} {
 				r := expectExit(t, e, 2, args...)
-				if want := tc.set + " is set but " + tc.missing + " is not: set both, or neither to use the stored login"; !strings.Contains(r.Stderr, want) {
+				if want := tc.set + " is set but " + tc.missing + " is not\nSet both, or neither to use the stored login."; !strings.Contains(r.Stderr, want) {
 					t.Errorf("%v: stderr lacks %q:\n%s", args, want, r.Stderr)
 				}
 				if strings.Contains(r.Stderr, "value-SENTINEL") {

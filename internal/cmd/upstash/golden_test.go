@@ -97,6 +97,7 @@ func TestGolden(t *testing.T) {
 		{name: "list-tty", fixture: true, terminal: true, args: []string{"list", "upstash"}},
 		{name: "list-json-pipe", fixture: true, args: []string{"list", "upstash", "-o", "json"}},
 		{name: "list-json-tty", fixture: true, terminal: true, args: []string{"list", "upstash", "-o", "json"}},
+		{name: "list-json-show-secrets-pipe", fixture: true, args: []string{"list", "upstash", "-o", "json", "--show-secrets"}},
 		{name: "list-empty-pipe", args: []string{"list", "upstash"}},
 		{name: "list-empty-tty", terminal: true, args: []string{"list", "upstash"}},
 		{name: "list-empty-json-pipe", args: []string{"list", "upstash", "-o", "json"}},

@@ -3,8 +3,9 @@ package upstash_test
 // The URLs cachelink prints are meant for Redis clients: go-redis's
 // ParseURL must accept every one of them and find in it the address, the
 // user "default", the password exactly, and TLS. Every place a URL comes
-// out is checked: create (text and JSON), get/list -o json, connstr
-// (redis, env, json, --write-env) and reset-password.
+// out is checked: create (text and JSON), get -o json, list -o json
+// --show-secrets, connstr (redis, env, json, --write-env) and
+// reset-password.
 
 import (
 	"net"
@@ -34,7 +35,7 @@ func printedURLs(t *testing.T, e *cmdtest.Env) map[string]string {
 	out["create"] = singleLine(t, mustSucceed(t, e, "create", "upstash", "--name", "cache", "--region", "eu-west-1").Stdout)
 	out["create -o json"] = cmdtest.DecodePipedJSON[dbJSON](t, mustSucceed(t, e, "create", "upstash", "--name", "cache", "--region", "eu-west-1", "--if-not-exists", "-o", "json").Stdout).RedisURL
 	out["get -o json"] = cmdtest.DecodePipedJSON[dbJSON](t, mustSucceed(t, e, "get", "upstash", "cache", "-o", "json").Stdout).RedisURL
-	out["list -o json"] = cmdtest.DecodePipedJSON[[]dbJSON](t, mustSucceed(t, e, "list", "upstash", "-o", "json").Stdout)[0].RedisURL
+	out["list -o json"] = cmdtest.DecodePipedJSON[[]dbJSON](t, mustSucceed(t, e, "list", "upstash", "-o", "json", "--show-secrets").Stdout)[0].RedisURL
 	out["connstr"] = singleLine(t, mustSucceed(t, e, "connstr", "upstash", "cache").Stdout)
 	out["connstr --format redis"] = singleLine(t, mustSucceed(t, e, "connstr", "upstash", "cache", "--format", "redis").Stdout)
 	out["connstr --format json"] = cmdtest.DecodePipedJSON[dbJSON](t, mustSucceed(t, e, "connstr", "upstash", "cache", "--format", "json").Stdout).RedisURL

@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -97,7 +96,7 @@ func checkCreateKind(c *cobra.Command, x *IndexCreateFlags) error {
 	case KindVector, KindSearch:
 	case KindQStash:
 		return clierr.Usagef("QStash is not created: every Upstash account has it").
-			WithHint("Run `cachelink connstr upstash --kind qstash` for its token.")
+			WithHint("Run 'cachelink connstr upstash --kind qstash' for its token.")
 	default:
 		return clierr.Usagef("invalid --kind %q: choose redis, vector or search", x.Kind)
 	}
@@ -145,9 +144,7 @@ func IndexToJSON(k *upstash.IndexKind, ix *upstash.Index) IndexJSON {
 		Endpoint: upstash.IndexHost(k, ix), RESTURL: upstash.IndexURL(k, ix), RESTToken: ix.Token, ReadOnlyRESTToken: ix.ReadOnlyToken,
 		SimilarityFunction: ix.SimilarityFunction, DimensionCount: ix.DimensionCount, EmbeddingModel: ix.EmbeddingModel,
 		SparseEmbeddingModel: ix.SparseEmbeddingModel, IndexType: ix.IndexType}
-	if ix.CreationTime > 0 {
-		out.CreatedAt = time.Unix(ix.CreationTime, 0).UTC().Format(time.RFC3339)
-	}
+	out.CreatedAt = output.FormatUnix(ix.CreationTime)
 	return out
 }
 
@@ -243,7 +240,7 @@ func createIndexRun(ctx context.Context, opts *CreateOptions) error {
 	if opts.Region == "" {
 		return clierr.Usagef("--region is required: one of %s", strings.Join(k.Regions, ", "))
 	}
-	if err := k.CheckRegion(opts.Region); err != nil {
+	if err := checkIndexRegion(k, opts.Region); err != nil {
 		return clierr.Wrap(clierr.Usage, err)
 	}
 	var body any
@@ -338,7 +335,7 @@ func checkResourceKind(kind string) error {
 	}
 	if kind == KindQStash {
 		return clierr.Usagef("QStash is not listed, shown or deleted here: every account has it").
-			WithHint("Run `cachelink connstr upstash --kind qstash` for its token.")
+			WithHint("Run 'cachelink connstr upstash --kind qstash' for its token.")
 	}
 	return clierr.Usagef("invalid --kind %q: choose %s", kind, strings.Join(resourceKinds, ", "))
 }
@@ -383,7 +380,7 @@ func findResource(ctx context.Context, client *upstash.Client, kind, ref string)
 			what = "with id " + ref
 		}
 		return nil, clierr.NotFoundf("no Upstash database, Vector index or Search index %s", what).
-			WithHint("Run `cachelink list upstash` to see them.")
+			WithHint("Run 'cachelink list upstash' to see them.")
 	case 1:
 		return hits[0], nil
 	}
@@ -445,17 +442,23 @@ func listKindsRun(ctx context.Context, opts *ListOptions) error {
 	out := []any{}
 	t := table(dbs)
 	t.Headers = append(t.Headers, "KIND")
-	t.Empty = "No databases yet, and no indexes: create one with `cachelink create upstash --name NAME --region eu-west-1` " +
+	t.Empty = "No databases yet, and no indexes: create one with 'cachelink create upstash --name NAME --region eu-west-1' " +
 		"(add --kind vector or --kind search for an index)."
 	for i := range t.Rows {
 		t.Rows[i] = append(t.Rows[i], KindRedis)
 	}
 	for i := range dbs {
+		if !opts.ShowSecrets {
+			dropSecrets(&dbs[i])
+		}
 		out = append(out, redisJSON{Kind: KindRedis, DatabaseJSON: ToJSON(&dbs[i])})
 	}
 	for i, k := range upstash.IndexKinds {
 		for j := range indexes[i] {
 			ix := &indexes[i][j]
+			if !opts.ShowSecrets {
+				ix.Token, ix.ReadOnlyToken = "", ""
+			}
 			t.Rows = append(t.Rows, []string{ix.ID, ix.Name, ix.Region, "-", upstash.IndexHost(k, ix), "-", k.Name})
 			out = append(out, IndexToJSON(k, ix))
 		}
@@ -463,33 +466,38 @@ func listKindsRun(ctx context.Context, opts *ListOptions) error {
 	return output.Print(opts.IO, opts.JSON, out, t)
 }
 
-// indexDetail is one index for `get upstash`, with its tokens masked.
+// indexDetail is one index for `get upstash`, with its tokens masked; its
+// labels are the JSON keys (IndexJSON).
 func indexDetail(k *upstash.IndexKind, ix *upstash.Index) output.Detail {
-	out := output.Detail{Width: 15}
+	out := output.Detail{Width: 24}
 	out.Add("id", ix.ID)
 	out.Add("name", ix.Name)
 	out.Add("kind", k.Name)
 	out.Add("region", ix.Region)
-	out.Add("rest url", upstash.IndexURL(k, ix))
+	out.Add("endpoint", upstash.IndexHost(k, ix))
+	out.Add("rest_url", upstash.IndexURL(k, ix))
+	out.Add("rest_token", "******** (print it with: cachelink connstr upstash --kind "+k.Name+" "+ix.ID+")")
 	if ix.Type != "" {
 		out.Add("plan", ix.Type)
 	}
 	if ix.SimilarityFunction != "" {
-		out.Add("similarity", strings.ToLower(ix.SimilarityFunction))
+		out.Add("similarity_function", strings.ToLower(ix.SimilarityFunction))
 	}
 	if ix.DimensionCount > 0 {
-		out.Add("dimensions", strconv.Itoa(ix.DimensionCount))
+		out.Add("dimension_count", strconv.Itoa(ix.DimensionCount))
 	}
 	if ix.EmbeddingModel != "" {
-		out.Add("embedding", strings.ToLower(ix.EmbeddingModel))
+		out.Add("embedding_model", strings.ToLower(ix.EmbeddingModel))
+	}
+	if ix.SparseEmbeddingModel != "" {
+		out.Add("sparse_embedding_model", strings.ToLower(ix.SparseEmbeddingModel))
 	}
 	if ix.IndexType != "" {
-		out.Add("index type", strings.ToLower(ix.IndexType))
+		out.Add("index_type", strings.ToLower(ix.IndexType))
 	}
 	if ix.CreationTime > 0 {
-		out.Add("created", time.Unix(ix.CreationTime, 0).UTC().Format(time.RFC3339))
+		out.Add("created_at", output.FormatUnix(ix.CreationTime))
 	}
-	out.Add("secrets", "`cachelink connstr upstash --kind "+k.Name+" "+ix.ID+"` prints them")
 	return out
 }
 
@@ -570,7 +578,8 @@ func connstrKindRun(ctx context.Context, opts *ConnstrOptions) (bool, error) {
 		return true, connstrDatabase(opts, r.DB)
 	}
 	if explicit && format == "redis" {
-		return true, clierr.Usagef("%s is an Upstash %s, not a Redis database: use --format env, rest, token or json", opts.DBRef, r.Kind.Noun())
+		return true, clierr.Usagef("%s is an Upstash %s, not a Redis database", opts.DBRef, r.Kind.Noun()).
+			WithHint("Use --format env, rest, token or json.")
 	}
 	return true, connstrIndex(opts, r.Kind, r.Index)
 }
@@ -601,7 +610,8 @@ func checkQStashRegion(region string) error {
 	if region == "" || slices.Contains(upstash.QStashRegions, region) {
 		return nil
 	}
-	return clierr.Usagef("unknown QStash region %q: choose one of %s", region, strings.Join(upstash.QStashRegions, ", "))
+	return cmdutil.Suggesting(clierr.Usagef("unknown QStash region %q: choose one of %s", region, strings.Join(upstash.QStashRegions, ", ")),
+		region, upstash.QStashRegions)
 }
 
 // QStashJSON is the account's QStash in -o json.
@@ -659,6 +669,9 @@ func deleteIndex(ctx context.Context, opts *DeleteOptions, client *upstash.Clien
 	}
 	ios := opts.IO
 	fmt.Fprintf(ios.ErrOut, "%s Deleted the Upstash %s %s (%s)\n", ios.SuccessIcon(), k.Noun(), cmdutil.OneLine(ix.Name), ix.ID)
+	if opts.JSON {
+		return output.JSON(ios, output.Deleted{Deleted: true, Provider: "upstash", Kind: k.Name, ID: ix.ID, Name: ix.Name})
+	}
 	return nil
 }
 

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -18,12 +17,15 @@ import (
 	"github.com/cachelink/cachelink/internal/envfile"
 	"github.com/cachelink/cachelink/internal/iostreams"
 	"github.com/cachelink/cachelink/internal/output"
+	"github.com/cachelink/cachelink/internal/prompt"
+	"github.com/cachelink/cachelink/internal/tzgeo"
 	"github.com/cachelink/cachelink/internal/upstash"
 )
 
 // DatabaseJSON is a database in -o json; its keys are part of the
 // contract. It holds the secrets: -o json is asked for them.
 type DatabaseJSON struct {
+	Kind              string   `json:"kind"` // "redis", as list names every kind
 	ID                string   `json:"id"`
 	Name              string   `json:"name"`
 	PrimaryRegion     string   `json:"primary_region"`
@@ -44,7 +46,7 @@ type DatabaseJSON struct {
 
 // ToJSON is the JSON of d, with the secrets when d has them.
 func ToJSON(d *upstash.Database) DatabaseJSON {
-	out := DatabaseJSON{ID: d.ID, Name: d.Name, PrimaryRegion: d.PrimaryRegion, ReadRegions: d.ReadRegions,
+	out := DatabaseJSON{Kind: KindRedis, ID: d.ID, Name: d.Name, PrimaryRegion: d.PrimaryRegion, ReadRegions: d.ReadRegions,
 		Endpoint: upstash.Host(d), Port: d.Port, State: d.State, Type: d.Type, Eviction: d.Eviction, Budget: d.Budget,
 		RESTURL: upstash.RESTURL(d), RESTToken: d.RestToken, ReadOnlyRESTToken: d.ReadOnlyRestToken}
 	if out.ReadRegions == nil {
@@ -53,9 +55,7 @@ func ToJSON(d *upstash.Database) DatabaseJSON {
 	if d.Password != "" {
 		out.RedisURL = upstash.RedisURL(d)
 	}
-	if d.CreationTime > 0 {
-		out.CreatedAt = time.Unix(d.CreationTime, 0).UTC().Format(time.RFC3339)
-	}
+	out.CreatedAt = output.FormatUnix(d.CreationTime)
 	return out
 }
 
@@ -77,12 +77,19 @@ type CreateOptions struct {
 	AllowDuplicate bool
 
 	Index IndexCreateFlags // --kind and the flags of an index (kinds.go)
+
+	// Ask returns the terminal's prompter, or nil where cachelink may not
+	// ask (cmdutil.Factory.Ask); Zone is the time zone, for the region
+	// picker's order (tzgeo.Zone). See ask.go.
+	Ask  func() prompt.Prompter
+	Zone func() string
 }
 
 // NewCmdCreate returns `create upstash`. runF replaces the run function in
 // tests.
 func NewCmdCreate(f *cmdutil.Factory, runF func(context.Context, *CreateOptions) error) *cobra.Command {
-	opts := &CreateOptions{IO: f.IOStreams, Upstash: newClient(f)}
+	opts := &CreateOptions{IO: f.IOStreams, Upstash: newClient(f), Ask: f.Ask,
+		Zone: func() string { return tzgeo.Zone(f.Getenv) }}
 	cmd := &cobra.Command{
 		Use:   "upstash --name NAME --region R [--read-region R]...",
 		Short: "Create an Upstash Redis database",
@@ -101,6 +108,11 @@ lives on one platform).
 --budget is the monthly budget in ` + upstash.BudgetUnit + `, as Upstash's Terraform provider
 reads it (Upstash's CLI documents cents; the API names no unit).
 All of these are checked before calling Upstash.
+
+On a terminal (stdin and stderr), a missing --name is asked for, and a
+missing --region picked from a list, nearest first as the time zone (TZ)
+suggests; a Vector index is also asked for --similarity and --dimensions.
+Never with --no-input, nor without a terminal: a missing flag then exits 2.
 
 If the connection drops after the request was sent, cachelink looks the
 database up by name and adopts it rather than creating a second one.
@@ -143,6 +155,9 @@ is not created: every account has it.`,
 }
 
 func createRun(ctx context.Context, opts *CreateOptions) error {
+	if err := askCreate(ctx, opts); err != nil {
+		return err
+	}
 	if isIndexKind(opts.Index.Kind) {
 		return createIndexRun(ctx, opts)
 	}
@@ -152,10 +167,10 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 	if opts.Region == "" {
 		return clierr.Usagef("--region is required: one of %s", strings.Join(upstash.PrimaryRegions, ", "))
 	}
-	if err := upstash.CheckRegions(opts.Region, opts.ReadRegions); err != nil {
+	if err := checkRegions(opts.Region, opts.ReadRegions); err != nil {
 		return clierr.Wrap(clierr.Usage, err)
 	}
-	if err := upstash.CheckPlan(opts.Plan); err != nil {
+	if err := checkPlan(opts.Plan); err != nil {
 		return clierr.Wrap(clierr.Usage, err)
 	}
 	if opts.BudgetSet && opts.Budget < 0 {
@@ -264,6 +279,9 @@ type ListOptions struct {
 	JSON    bool                            // -o json
 
 	Kind string // --kind: "" (every kind), redis, vector or search
+	// ShowSecrets: -o json carries the passwords and tokens (redis_url,
+	// rest_token, read_only_rest_token); without it they are left out.
+	ShowSecrets bool
 }
 
 // NewCmdList returns `list upstash`. runF replaces the run function in
@@ -275,10 +293,13 @@ func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *ListOptions) err
 		Short: "List Upstash Redis databases",
 		Long: `List the account's Redis databases: a table on a terminal, tab-separated
 columns without a header when piped (id, name, primary region, read regions,
-endpoint, state), or a JSON array with -o json (with connection details).
-Passwords and tokens are never shown in the table. The Vector and Search
-indexes follow, with a last KIND column (redis, vector, search); --kind
-lists one kind only.`,
+endpoint, state), or a JSON array with -o json. Passwords and tokens are
+never shown in the table, and -o json leaves them out (the keys redis_url,
+rest_token and read_only_rest_token are omitted, the others keep their
+order) unless --show-secrets is given: a list is easily pasted into a CI
+log. get -o json and connstr print them, since that is what they are asked
+for. The Vector and Search indexes follow, with a last KIND column (redis,
+vector, search); --kind lists one kind only.`,
 		Args: cmdutil.ExactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.JSON = f.Globals.JSON()
@@ -286,15 +307,23 @@ lists one kind only.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Kind, "kind", "", "Only this kind: redis, vector or search")
+	cmd.Flags().BoolVar(&opts.ShowSecrets, "show-secrets", false, "With -o json, include the passwords and tokens (redis_url, rest_token, read_only_rest_token); without it those keys are omitted")
 	return cmd
+}
+
+// dropSecrets clears what would put a secret into list's JSON (the
+// password, from which redis_url is made, and the REST tokens), so that
+// those keys are left out.
+func dropSecrets(d *upstash.Database) {
+	d.Password, d.RestToken, d.ReadOnlyRestToken = "", "", ""
 }
 
 // table is the list of databases, the same columns on a terminal and
 // piped; it holds no secrets.
 func table(dbs []upstash.Database) output.Table {
 	t := output.Table{
-		Headers: []string{"ID", "NAME", "REGION", "READ REGIONS", "ENDPOINT", "STATE"},
-		Empty:   "No databases yet: create one with `cachelink create upstash --name NAME --region eu-west-1`.",
+		Headers: []string{"ID", "NAME", "PRIMARY_REGION", "READ_REGIONS", "ENDPOINT", "STATE"},
+		Empty:   "No databases yet: create one with 'cachelink create upstash --name NAME --region eu-west-1'.",
 	}
 	for _, d := range dbs {
 		reads := strings.Join(d.ReadRegions, ",")
@@ -352,30 +381,31 @@ func getRun(ctx context.Context, opts *GetOptions) error {
 }
 
 // detail is one database for `get upstash`, with the password and tokens
-// masked.
+// masked; its labels are the JSON keys (DatabaseJSON).
 func detail(d *upstash.Database) output.Detail {
-	out := output.Detail{Width: 15}
+	out := output.Detail{Width: 16}
 	out.Add("id", d.ID)
 	out.Add("name", d.Name)
-	out.Add("region", d.PrimaryRegion)
+	out.Add("primary_region", d.PrimaryRegion)
 	if len(d.ReadRegions) > 0 {
-		out.Add("read regions", strings.Join(d.ReadRegions, ", "))
+		out.Add("read_regions", strings.Join(d.ReadRegions, ", "))
 	}
 	host := upstash.Host(d)
-	out.Add("endpoint", fmt.Sprintf("%s:%d (TLS)", host, d.Port))
-	out.Add("redis url", fmt.Sprintf("rediss://default:********@%s:%d", host, d.Port))
-	out.Add("rest url", upstash.RESTURL(d))
+	out.Add("endpoint", host)
+	out.Add("port", strconv.Itoa(d.Port))
+	out.Add("redis_url", fmt.Sprintf("rediss://default:********@%s:%d", host, d.Port))
+	out.Add("rest_url", upstash.RESTURL(d))
+	out.Add("rest_token", "******** (print it with: cachelink connstr upstash "+d.ID+" --format env)")
 	if d.State != "" {
 		out.Add("state", d.State)
 	}
 	if d.Type != "" {
-		out.Add("plan", d.Type)
+		out.Add("type", d.Type)
 	}
 	out.Add("eviction", strconv.FormatBool(d.Eviction))
 	if d.CreationTime > 0 {
-		out.Add("created", time.Unix(d.CreationTime, 0).UTC().Format(time.RFC3339))
+		out.Add("created_at", output.FormatUnix(d.CreationTime))
 	}
-	out.Add("secrets", "`cachelink connstr upstash "+d.ID+"` prints them")
 	return out
 }
 
@@ -386,6 +416,7 @@ type DeleteOptions struct {
 	// ConfirmDelete asks to type the name on a terminal (see
 	// cmdutil.Factory.ConfirmDelete).
 	ConfirmDelete func(yes bool, what, name, warning string) error
+	JSON          bool // -o json
 
 	DBRef string // the database id or name
 	Yes   bool   // --yes
@@ -403,12 +434,16 @@ func NewCmdDelete(f *cmdutil.Factory, runF func(context.Context, *DeleteOptions)
 cachelink asks you to type the database's name first; scripts pass --yes
 (without it, and without a terminal, nothing is deleted and the command exits
 2). Exits 3 when there is no such database. A Vector or Search index is
-deleted the same way (--kind vector|search, or a name that is no database).`,
+deleted the same way (--kind vector|search, or a name that is no database).
+
+With -o json, stdout gets {"deleted": true, "provider": "upstash", "kind":
+"redis" (or "vector", "search"), "id": ..., "name": ...}.`,
 		Example: `  cachelink delete upstash cache
   cachelink delete upstash 3f6b2d4e-1111-4222-8333-444455556666 --yes`,
 		Args: cmdutil.ExactArgs(1, "a database id or name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.DBRef = args[0]
+			opts.JSON = f.Globals.JSON()
 			return cmdutil.Run(cmd, opts, runF, deleteRun)
 		},
 	}
@@ -435,6 +470,9 @@ func deleteRun(ctx context.Context, opts *DeleteOptions) error {
 		return err
 	}
 	fmt.Fprintf(ios.ErrOut, "%s Deleted the Upstash database %s (%s)\n", ios.SuccessIcon(), cmdutil.OneLine(d.Name), d.ID)
+	if opts.JSON {
+		return output.JSON(ios, output.Deleted{Deleted: true, Provider: "upstash", Kind: KindRedis, ID: d.ID, Name: d.Name})
+	}
 	return nil
 }
 

@@ -474,7 +474,7 @@ func TestListInThreeForms(t *testing.T) {
 				t.Fatalf("want a header and two rows:\n%s", r.Stdout)
 			}
 			for i, fields := range [][]string{
-				{"ID", "NAME", "REGION", "READ", "REGIONS", "ENDPOINT", "STATE", "KIND"},
+				{"ID", "NAME", "PRIMARY_REGION", "READ_REGIONS", "ENDPOINT", "STATE", "KIND"},
 				{a.DatabaseID, "cache", "eu-west-1", "-", a.Endpoint, "active", "redis"},
 				{b.DatabaseID, "sessions", "us-east-1", "eu-west-1,ap-south-1", b.Endpoint, "active", "redis"},
 			} {
@@ -496,8 +496,8 @@ func TestListInThreeForms(t *testing.T) {
 				}
 			}
 		})
-		t.Run("json: an array with connection details", func(t *testing.T) {
-			r := mustSucceed(t, e, "list", "upstash", "-o", "json")
+		t.Run("json --show-secrets: an array with connection details", func(t *testing.T) {
+			r := mustSucceed(t, e, "list", "upstash", "-o", "json", "--show-secrets")
 			got := cmdtest.DecodePipedJSON[[]dbJSON](t, r.Stdout)
 			if len(got) != 2 {
 				t.Fatalf("-o json = %s", r.Stdout)
@@ -540,18 +540,20 @@ func TestGetByIDAndByNameMasksTheSecrets(t *testing.T) {
 		if byID.Stdout != byName.Stdout {
 			t.Errorf("by id and by name differ:\n%s\n---\n%s", byID.Stdout, byName.Stdout)
 		}
-		want := "id:            " + d.DatabaseID + "\n" +
-			"name:          sessions\n" +
-			"region:        us-east-1\n" +
-			"read regions:  eu-west-1, ap-south-1\n" +
-			"endpoint:      " + d.Endpoint + ":6379 (TLS)\n" +
-			"redis url:     rediss://default:********@" + d.Endpoint + ":6379\n" +
-			"rest url:      https://" + d.Endpoint + "\n" +
-			"state:         active\n" +
-			"plan:          free\n" +
-			"eviction:      true\n" +
-			"created:       " + time.Unix(d.CreationTime, 0).UTC().Format(time.RFC3339) + "\n" +
-			"secrets:       `cachelink connstr upstash " + d.DatabaseID + "` prints them\n"
+		// The labels are the JSON keys.
+		want := "id:             " + d.DatabaseID + "\n" +
+			"name:           sessions\n" +
+			"primary_region: us-east-1\n" +
+			"read_regions:   eu-west-1, ap-south-1\n" +
+			"endpoint:       " + d.Endpoint + "\n" +
+			"port:           6379\n" +
+			"redis_url:      rediss://default:********@" + d.Endpoint + ":6379\n" +
+			"rest_url:       https://" + d.Endpoint + "\n" +
+			"rest_token:     ******** (print it with: cachelink connstr upstash " + d.DatabaseID + " --format env)\n" +
+			"state:          active\n" +
+			"type:           free\n" +
+			"eviction:       true\n" +
+			"created_at:     " + time.Unix(d.CreationTime, 0).UTC().Format(time.RFC3339) + "\n"
 		if byID.Stdout != want {
 			t.Errorf("stdout = %q\nwant     %q", byID.Stdout, want)
 		}
@@ -596,7 +598,7 @@ func TestGetANameTwoDatabasesShareExits2ListingBoth(t *testing.T) {
 			}
 		}
 		// Either id picks one.
-		if r := mustSucceed(t, e, "get", "upstash", b.DatabaseID); !strings.Contains(r.Stdout, "region:        us-east-1\n") {
+		if r := mustSucceed(t, e, "get", "upstash", b.DatabaseID); !strings.Contains(r.Stdout, "primary_region: us-east-1\n") {
 			t.Errorf("get by id = %q", r.Stdout)
 		}
 		if len(databases(e)) != 2 || databases(e)[0].Password != a.Password || databases(e)[1].Password != b.Password {
@@ -773,7 +775,7 @@ func TestListAndGetKeepANameOnOneLine(t *testing.T) {
 		t.Errorf("table: %q", r.Stdout)
 	}
 	r = mustSucceed(t, e, "get", "upstash", d.DatabaseID)
-	if strings.Contains(r.Stdout, "\x1b") || !strings.Contains(r.Stdout, "name:          ca che [2J\n") {
+	if strings.Contains(r.Stdout, "\x1b") || !strings.Contains(r.Stdout, "name:           ca che [2J\n") {
 		t.Errorf("get: %q", r.Stdout)
 	}
 }

@@ -188,7 +188,7 @@ func TestAcmeLifecycle(t *testing.T) {
 
 	// Not connected yet: exit 4, with both ways in.
 	r := h.must(app.ExitAuth, "status", "acme")
-	for _, want := range []string{"Acme (profile default)", "not connected"} {
+	for _, want := range []string{"Acme (profile default)", "connected:    no"} {
 		if !strings.Contains(r.Stdout, want) {
 			t.Errorf("status acme before connect: stdout lacks %q:\n%s", want, r.Stdout)
 		}
@@ -213,7 +213,7 @@ func TestAcmeLifecycle(t *testing.T) {
 
 	// status, in text and JSON: the keychain holds the login.
 	r = h.must(app.ExitOK, "status", "acme")
-	for _, want := range []string{"Acme (profile default)", "source:   system keychain", "scopes:   widgets:read widgets:write", "expires:"} {
+	for _, want := range []string{"Acme (profile default)", "source:       keyring (system keychain)", "scopes:       widgets:read widgets:write", "expires_at:"} {
 		if !strings.Contains(r.Stdout, want) {
 			t.Errorf("status acme: stdout lacks %q:\n%s", want, r.Stdout)
 		}
@@ -280,7 +280,7 @@ func TestAcmeLifecycle(t *testing.T) {
 		t.Errorf("token acme with %s set = %q, want its value", EnvToken, got)
 	}
 	r = h.must(app.ExitOK, "status", "acme")
-	if !strings.Contains(r.Stdout, "source:   environment (ACME_TOKEN)") {
+	if !strings.Contains(r.Stdout, "source:       env (ACME_TOKEN)") {
 		t.Errorf("status acme with %s set:\n%s", EnvToken, r.Stdout)
 	}
 	st = decodeStatus(t, h.must(app.ExitOK, "status", "acme", "-o", "json"))

@@ -53,7 +53,7 @@ func TestAcmeAPIKeyLoginAndCheck(t *testing.T) {
 		t.Errorf("create was authenticated by %v, want the stored API token", by)
 	}
 	st := h.must(app.ExitOK, "status", "acme", "--check")
-	for _, want := range []string{"source:   api key in the system keychain", "check:    valid"} {
+	for _, want := range []string{"source:       api key in the system keychain", "check:        valid"} {
 		if !strings.Contains(st.Stdout, want) {
 			t.Errorf("status acme --check lacks %q:\n%s", want, st.Stdout)
 		}
@@ -72,7 +72,7 @@ func TestAcmeAPIKeyLoginAndCheck(t *testing.T) {
 	}
 	h.Env[EnvToken] = "bogus"
 	r = h.run("status", "acme", "--check")
-	if r.Code != app.ExitAuth || !strings.Contains(r.Stdout, "check:    rejected") {
+	if r.Code != app.ExitAuth || !strings.Contains(r.Stdout, "check:        rejected") {
 		t.Errorf("status acme --check with a bogus %s: exit %d\n%s", EnvToken, r.Code, r.Stdout)
 	}
 }
