@@ -131,12 +131,48 @@ func isCobraUsageError(err error) bool {
 }
 
 func printError(ios *iostreams.IOStreams, cmd *cobra.Command, err error, code int) {
-	fmt.Fprintf(ios.ErrOut, "Error: %s\n", err)
-	hint := clierr.HintOf(err)
+	msg, hint := splitCobraSuggestion(err.Error(), cmd)
+	fmt.Fprintf(ios.ErrOut, "Error: %s\n", msg)
+	if hint == "" {
+		hint = clierr.HintOf(err)
+	}
 	if hint == "" && code == ExitUsage && cmd != nil {
 		hint = fmt.Sprintf("Run '%s --help' for usage.", cmd.CommandPath())
 	}
 	if hint != "" {
 		fmt.Fprintln(ios.ErrOut, hint)
 	}
+}
+
+// splitCobraSuggestion turns cobra's own unknown-command error, whose
+// message ends in a blank line, "Did you mean this?" and the candidates
+// on lines of their own, into the two-line style of every other error:
+// the first line, and the hint "Did you mean 'cachelink create'?". Other
+// messages come back unchanged with no hint.
+func splitCobraSuggestion(msg string, cmd *cobra.Command) (string, string) {
+	first, rest, ok := strings.Cut(msg, "\n\nDid you mean this?\n")
+	if !ok {
+		return msg, ""
+	}
+	var names []string
+	for _, line := range strings.Split(rest, "\n") {
+		if name := strings.TrimSpace(line); name != "" {
+			names = append(names, name)
+		}
+	}
+	if len(names) == 0 {
+		return first, ""
+	}
+	path := "cachelink"
+	if cmd != nil {
+		path = cmd.CommandPath()
+	}
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = "'" + path + " " + n + "'"
+	}
+	if len(quoted) == 1 {
+		return first, "Did you mean " + quoted[0] + "?"
+	}
+	return first, "Did you mean " + strings.Join(quoted[:len(quoted)-1], ", ") + " or " + quoted[len(quoted)-1] + "?"
 }

@@ -210,6 +210,25 @@ func TestWriteEnvRefusesSymlink(t *testing.T) {
 	if b, _ := os.ReadFile(target); string(b) != "KEEP=1\n" {
 		t.Fatalf("the symlink's target was changed: %q", b)
 	}
+	// What happened, then what to do, each on its own line.
+	if lines := strings.Split(strings.TrimSuffix(res.stderr, "\n"), "\n"); len(lines) != 2 ||
+		strings.Contains(lines[0], "instead") || lines[1] != "Pass the path of the real file instead." {
+		t.Errorf("stderr:\n%s", res.stderr)
+	}
+}
+
+func TestWriteEnvIntoAMissingDirectorySaysWhatToDo(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "nodir", ".env")
+	res := run{
+		args: []string{"connstr", "polyscale", cacheID, "--origin-env", "ORIGIN", "--write-env", path},
+		env:  map[string]string{"ORIGIN": "postgres://app:pw@db.example.com/shop"},
+	}.exec(t)
+	lines := strings.Split(strings.TrimSuffix(res.stderr, "\n"), "\n")
+	if res.code != 1 || len(lines) != 2 || !strings.HasSuffix(lines[0], "does not exist") ||
+		!strings.HasPrefix(lines[1], "Create the directory ") {
+		t.Errorf("exit %d, stderr:\n%s", res.code, res.stderr)
+	}
 }
 
 func TestConfigFileSetsEdgeHost(t *testing.T) {
@@ -237,6 +256,33 @@ func TestMissingConfigFileIsUsageError(t *testing.T) {
 	res := run{args: []string{"connstr", "polyscale", cacheID, "--origin-env", "X", "--config", "/nonexistent/cachelink.yaml"}}.exec(t)
 	if res.code != 2 || !strings.Contains(res.stderr, "does not exist") {
 		t.Fatalf("exit %d, stderr %q", res.code, res.stderr)
+	}
+	// What happened, then what to do, each on its own line.
+	want := "Error: config file /nonexistent/cachelink.yaml does not exist\nCreate it, or drop --config.\n"
+	if res.stderr != want {
+		t.Errorf("stderr = %q, want %q", res.stderr, want)
+	}
+}
+
+func TestInvalidTokenStoreSaysWhatToDo(t *testing.T) {
+	t.Parallel()
+	res := run{args: []string{"list", "upstash"}, env: map[string]string{"CACHELINK_TOKEN_STORE": "bogus"}}.exec(t)
+	want := "Error: invalid CACHELINK_TOKEN_STORE \"bogus\"\nSet CACHELINK_TOKEN_STORE to auto, keyring or file, or unset it.\n"
+	if res.code != 2 || res.stderr != want {
+		t.Errorf("exit %d, stderr %q, want 2 and %q", res.code, res.stderr, want)
+	}
+}
+
+func TestInvalidConfigFileSaysWhatToDo(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(path, []byte("a: [\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res := run{args: []string{"connstr", "polyscale", cacheID, "--origin-env", "X", "--config", path}}.exec(t)
+	lines := strings.Split(strings.TrimSuffix(res.stderr, "\n"), "\n")
+	if res.code != 1 || len(lines) != 2 || !strings.Contains(lines[0], "not valid YAML") || !strings.HasPrefix(lines[1], "Fix the YAML in ") {
+		t.Errorf("exit %d, stderr:\n%s", res.code, res.stderr)
 	}
 }
 

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/creack/pty"
 )
 
 // These tests run the real binary: signals, stdin pipes and the system
@@ -162,4 +164,42 @@ func TestProcess(t *testing.T) {
 			}
 		}
 	})
+}
+
+// On a terminal, cachelink does not ask it for its background colour at
+// start-up (Bubble Tea's init did, through Lip Gloss): no OSC 11 query on
+// stdout, and no wait for an answer a silent terminal never gives.
+func TestNoTerminalQueryAtStartUp(t *testing.T) {
+	t.Parallel()
+	bin := buildCachelink(t)
+	master, tty, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pseudo-terminals here: %v", err)
+	}
+	defer master.Close()
+	cmd := exec.Command(bin, "version")
+	cmd.Env = isolatedEnv(t, "TERM=xterm-256color")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
+	// Its controlling terminal, with cachelink in the foreground, as in a shell.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	tty.Close()
+	var out bytes.Buffer
+	done := make(chan struct{})
+	go func() { _, _ = out.ReadFrom(master); close(done) }()
+	err = cmd.Wait()
+	took := time.Since(start)
+	<-done
+	if code := exitCode(t, err); code != 0 {
+		t.Fatalf("exit %d:\n%q", code, out.String())
+	}
+	if strings.Contains(out.String(), "\x1b]11;") || strings.Contains(out.String(), "\x1b[6n") {
+		t.Errorf("the terminal was queried:\n%q", out.String())
+	}
+	if took > 3*time.Second {
+		t.Errorf("version took %v on a terminal that does not answer queries", took)
+	}
 }

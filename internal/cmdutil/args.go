@@ -15,11 +15,8 @@ func (f *Factory) Provider(name string) (provider.Provider, error) {
 	if p := provider.Find(f.Providers(), name); p != nil {
 		return p, nil
 	}
-	e := clierr.Usagef("unknown provider %q; choose one of: %s", name, strings.Join(f.ProviderNames(), ", "))
-	if hint := DidYouMean(name, f.ProviderNames()); hint != "" {
-		return nil, e.WithHint(hint)
-	}
-	return nil, e
+	names := f.ProviderNames()
+	return nil, Suggesting(clierr.Usagef("unknown provider %q; choose one of: %s", name, strings.Join(names, ", ")), name, names)
 }
 
 // ProviderArgs accepts exactly one argument naming a provider, or, with

@@ -25,6 +25,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/cachelink/cachelink/internal/clierr"
+	"github.com/cachelink/cachelink/internal/editdist"
 	"github.com/cachelink/cachelink/internal/provider"
 )
 
@@ -50,7 +51,7 @@ func Complete(choices []Choice, toComplete string) ([]cobra.Completion, cobra.Sh
 		}
 		seen[c.Value] = true
 		d := strings.Map(func(r rune) rune {
-			if unicode.IsControl(r) || !unicode.IsPrint(r) && r != ' ' {
+			if !printable(r) {
 				return -1
 			}
 			return r
@@ -65,15 +66,13 @@ func Complete(choices []Choice, toComplete string) ([]cobra.Completion, cobra.Sh
 }
 
 func completable(v string) bool {
-	if v == "" {
-		return false
-	}
-	for _, r := range v {
-		if unicode.IsControl(r) || !unicode.IsPrint(r) && r != ' ' {
-			return false
-		}
-	}
-	return true
+	return v != "" && !strings.ContainsFunc(v, func(r rune) bool { return !printable(r) })
+}
+
+// printable reports whether a shell shows r as itself: no control
+// character, nothing unprintable but the space.
+func printable(r rune) bool {
+	return !unicode.IsControl(r) && (unicode.IsPrint(r) || r == ' ')
 }
 
 // Values are fixed completions, without descriptions.
@@ -90,12 +89,6 @@ func FixedCompletion(choices ...Choice) cobra.CompletionFunc {
 	return func(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		return Complete(choices, toComplete)
 	}
-}
-
-// NoCompletion completes nothing: no values and no file names (a name
-// the user makes up, a number).
-func NoCompletion(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
-	return nil, cobra.ShellCompDirectiveNoFileComp
 }
 
 // CompleteFlag registers fn for the flag name of cmd. It panics when cmd
@@ -121,22 +114,22 @@ func FlagValue(cmd *cobra.Command, name string) string {
 	return ""
 }
 
-// CompleteNames completes the first positional argument with the names
-// list returns, asked within CompletionTimeout. list gets a context that
-// ends then; whatever it does after (a keychain that does not answer),
-// the completion returns on time, with nothing. The same for any error,
-// a panic included: completion is a convenience, never a failure.
-func CompleteNames(list func(ctx context.Context) ([]Choice, error)) cobra.CompletionFunc {
+// FirstArg completes the first positional argument with fn, and nothing
+// (no file names either) after it.
+func FirstArg(fn cobra.CompletionFunc) cobra.CompletionFunc {
 	return func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		if len(args) > 0 {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		return CompleteFromAPI(cmd, toComplete, list)
+		return fn(cmd, args, toComplete)
 	}
 }
 
 // CompleteFromAPI completes toComplete with what list returns within
-// CompletionTimeout, and nothing on any failure (see CompleteNames).
+// CompletionTimeout. list gets a context that ends then; whatever it does
+// after (a keychain that does not answer), the completion returns on
+// time, with nothing. The same for any error, a panic included:
+// completion is a convenience, never a failure.
 func CompleteFromAPI(cmd *cobra.Command, toComplete string, list func(ctx context.Context) ([]Choice, error)) ([]cobra.Completion, cobra.ShellCompDirective) {
 	parent := cmd.Context()
 	if parent == nil {
@@ -330,7 +323,7 @@ func Suggest(value string, candidates []string) []string {
 	}
 	best, out := limit+1, []string(nil)
 	for _, c := range candidates {
-		d := editDistance(v, strings.ToLower(c))
+		d := editdist.Levenshtein(v, strings.ToLower(c))
 		switch {
 		case d > limit:
 		case d < best:
@@ -382,28 +375,6 @@ func Suggesting(err error, value string, candidates []string) error {
 	return e
 }
 
-// editDistance is the Levenshtein distance of a and b, in runes.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
-}
-
 // UnknownSubcommand is the Args of a command whose subcommands do the
 // work (`rules`): an argument that names none is a usage error suggesting
 // the closest.
@@ -416,7 +387,7 @@ func UnknownSubcommand(cmd *cobra.Command, args []string) error {
 		cmd.SuggestionsMinimumDistance = 2 // cobra's default, set where cobra suggests
 	}
 	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
-		return e.WithHint("Did you mean `" + cmd.CommandPath() + " " + s[0] + "`?")
+		return e.WithHint("Did you mean '" + cmd.CommandPath() + " " + s[0] + "'?")
 	}
 	return e
 }
@@ -447,7 +418,7 @@ func CompleteRest(cmd *cobra.Command) {
 			if _, ok := cmd.GetFlagCompletionFunc(fl.Name); ok {
 				return
 			}
-			CompleteFlag(cmd, fl.Name, NoCompletion)
+			CompleteFlag(cmd, fl.Name, cobra.NoFileCompletions)
 		})
 	}
 	for _, c := range cmd.Commands() {

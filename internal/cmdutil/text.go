@@ -102,19 +102,10 @@ func (f *Factory) Confirm(c Confirmation) error {
 	if !ios.IsStdinTTY() || cfg.Bool(config.NoInput) {
 		return clierr.Usagef("%s needs confirmation", c.Doing).WithHint(c.YesHint)
 	}
-	var answer string
-	if p := f.Ask(); p != nil {
-		// stdin and stderr are terminals: the prompt library's input line,
-		// the question as its title, what to type under it.
-		title, what, _ := strings.Cut(c.Prompt, "\n")
-		answer, err = p.Input(ios.Context(), prompt.Question{Title: title, Description: strings.TrimRight(what, ": ")})
-		answer = strings.TrimSpace(answer)
-	} else {
-		// stdin is a terminal, stderr is not: the question on stderr
-		// and a line read.
-		fmt.Fprint(ios.ErrOut, c.Prompt)
-		answer, err = ReadAnswer(ios.Context(), ios.In)
-	}
+	// With the prompt library, the question is the title and what to
+	// type is under it.
+	title, what, _ := strings.Cut(c.Prompt, "\n")
+	answer, err := AskLine(ios.Context(), ios, f.Ask(), prompt.Question{Title: title, Description: strings.TrimRight(what, ": ")}, c.Prompt)
 	if err != nil {
 		return err
 	}

@@ -176,16 +176,17 @@ func Load(opts Options) (*Config, error) {
 	case errors.Is(err, fs.ErrNotExist) && !explicit:
 		return c, c.check()
 	case errors.Is(err, fs.ErrNotExist):
-		return nil, &Error{Usage: true, Err: fmt.Errorf("config file %s does not exist; create it or drop --config", path)}
+		return nil, &Error{Usage: true, Err: clierr.Hinted(fmt.Errorf("config file %s does not exist", path), "Create it, or drop --config.")}
 	case err != nil:
 		return nil, &Error{Err: fmt.Errorf("cannot read config file: %w", err)}
 	case info.IsDir():
-		return nil, &Error{Usage: explicit, Err: fmt.Errorf("config file %s is a directory", path)}
+		return nil, &Error{Usage: explicit, Err: clierr.Hinted(fmt.Errorf("config file %s is a directory", path),
+			fmt.Sprintf("Point --config or %s_CONFIG_DIR at a regular file.", EnvPrefix))}
 	case !info.Mode().IsRegular():
 		// A FIFO would block the run until someone writes to it, a
 		// device would be read forever: neither is a config file.
-		return nil, &Error{Usage: explicit, Err: fmt.Errorf("config file %s is not a regular file (%s); point --config or %s_CONFIG_DIR at a regular file",
-			path, fileKind(info.Mode()), EnvPrefix)}
+		return nil, &Error{Usage: explicit, Err: clierr.Hinted(fmt.Errorf("config file %s is not a regular file (%s)", path, fileKind(info.Mode())),
+			fmt.Sprintf("Point --config or %s_CONFIG_DIR at a regular file.", EnvPrefix))}
 	}
 	if err := checkPermissions(path, info.Mode()); err != nil {
 		return nil, &Error{Err: err}
@@ -197,7 +198,8 @@ func Load(opts Options) (*Config, error) {
 	v.SetConfigFile(path)
 	v.SetConfigType("yaml")
 	if err := v.ReadConfig(bytes.NewReader(data)); err != nil {
-		return nil, &Error{Err: fmt.Errorf("config file %s is not valid YAML: %w", path, err)}
+		return nil, &Error{Err: clierr.Hinted(fmt.Errorf("config file %s is not valid YAML: %w", path, err),
+			fmt.Sprintf("Fix the YAML in %s, or move the file aside to use the defaults.", path))}
 	}
 	c.file = path
 	c.unknown = unknownKeys(data, defaults)

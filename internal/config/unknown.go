@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/spf13/viper"
+
+	"github.com/cachelink/cachelink/internal/editdist"
 )
 
 // UnknownKey is a key of the config file that no setting has: a typo such
@@ -32,7 +34,10 @@ func (c *Config) Unknown() []UnknownKey { return c.unknown }
 // Warnings are the lines to print on stderr about the config file, one per
 // unknown key or section (at most maxUnknownWarnings, then how many more):
 //
-//	unknown key "polyscale.api_urll" in /home/me/.config/cachelink/config.yaml; did you mean polyscale.api_url?
+//	unknown key "polyscale.api_urll" in /home/me/.config/cachelink/config.yaml
+//	Did you mean polyscale.api_url?
+//
+// A suggestion is a hint on a line of its own, as in every warning.
 func (c *Config) Warnings() []string {
 	var out []string
 	for i, u := range c.unknown {
@@ -46,7 +51,7 @@ func (c *Config) Warnings() []string {
 		}
 		w := fmt.Sprintf("unknown %s %q in %s", what, u.Key, c.file)
 		if u.Suggestion != "" {
-			w += "; did you mean " + u.Suggestion + "?"
+			w += "\nDid you mean " + u.Suggestion + "?"
 		}
 		out = append(out, w)
 	}
@@ -81,6 +86,7 @@ func unknownKeys(data []byte, known map[string]any) []UnknownKey {
 		}
 	}
 	sort.Strings(keys)
+	sectionNames := sortedKeys(sections)
 	var out []UnknownKey
 	seenSection := map[string]bool{}
 	for _, k := range v.AllKeys() {
@@ -91,7 +97,7 @@ func unknownKeys(data []byte, known map[string]any) []UnknownKey {
 			if _, isKey := known[s]; !isKey {
 				if !seenSection[s] {
 					seenSection[s] = true
-					out = append(out, UnknownKey{Key: s, Section: true, Suggestion: closest(s, sortedKeys(sections))})
+					out = append(out, UnknownKey{Key: s, Section: true, Suggestion: closest(s, sectionNames)})
 				}
 				continue
 			}
@@ -136,31 +142,9 @@ func suggestKey(k string, keys []string) string {
 func closest(s string, candidates []string) string {
 	best, bestD := "", 3
 	for _, c := range candidates {
-		if d := editDistance(s, c); d < bestD && d < len(s) {
+		if d := editdist.Levenshtein(s, c); d < bestD && d < len(s) {
 			best, bestD = c, d
 		}
 	}
 	return best
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes
-// (config keys are ASCII).
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

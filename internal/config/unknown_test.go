@@ -48,8 +48,8 @@ flavour: vanilla
 	}
 	warnings := strings.Join(c.Warnings(), "\n")
 	for _, line := range []string{
-		`unknown key "no_inputt" in ` + path + "; did you mean no_input?",
-		`unknown section "polyscal" in ` + path + "; did you mean polyscale?",
+		`unknown key "no_inputt" in ` + path + "\nDid you mean no_input?",
+		`unknown section "polyscal" in ` + path + "\nDid you mean polyscale?",
 		`unknown key "flavour" in ` + path,
 	} {
 		if !strings.Contains(warnings, line) {
@@ -67,7 +67,7 @@ func TestATypoOfAProviderKeyIsNamed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{`unknown key "polyscale.api_urll" in ` + filepath.Join(dir, "config.yaml") + "; did you mean polyscale.api_url?"}
+	want := []string{`unknown key "polyscale.api_urll" in ` + filepath.Join(dir, "config.yaml") + "\nDid you mean polyscale.api_url?"}
 	if got := c.Warnings(); !reflect.DeepEqual(got, want) {
 		t.Errorf("Warnings() = %q, want %q", got, want)
 	}

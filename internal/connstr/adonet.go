@@ -127,6 +127,17 @@ func looksLikeADO(s string) bool {
 	return hasSemi && anyKey && !kvHasHostKey(s)
 }
 
+// adoValue is the value of an ADO.NET part (what follows its '=') as
+// go-mssqldb reads it: trimmed, and a value in double quotes unquoted
+// with "" read as ".
+func adoValue(raw string) string {
+	v := strings.TrimSpace(raw)
+	if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
+		v = strings.ReplaceAll(v[1:len(v)-1], `""`, `"`)
+	}
+	return v
+}
+
 // parseADO parses an ADO.NET connection string as go-mssqldb does: parts
 // split on ';' outside double quotes, key and value trimmed, a value in
 // double quotes unquoted with "" read as ", the last occurrence of a key
@@ -161,16 +172,10 @@ func (o *Origin) parseADO(s string) error {
 			err = perr("keyword/value", `a part has no key before "="`)
 			return false
 		}
-		v := strings.TrimSpace(part[eq+1:])
+		v := adoValue(part[eq+1:])
 		// The value starts after '=' and white space, so that a replaced
 		// value keeps the spacing: " Server = host".
 		it.voff = eq + 1 + (len(part[eq+1:]) - len(strings.TrimLeftFunc(part[eq+1:], unicode.IsSpace)))
-		if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
-			v = v[1 : len(v)-1]
-			if strings.Contains(v, `""`) {
-				v = strings.ReplaceAll(v, `""`, `"`)
-			}
-		}
 		k, _ := lookupADOKey(key)
 		it.role = k.role
 		switch it.role {

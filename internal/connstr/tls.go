@@ -99,11 +99,10 @@ func (o *Origin) WeakTLS() []WeakTLS {
 	case MySQLURL:
 		var weak weakSet
 		for i := range r.items {
-			raw, val, found := strings.Cut(r.items[i].raw, "=")
+			k, v, found := queryPair(r.items[i].raw)
 			if !found {
 				continue
 			}
-			k, v := queryUnescape(raw), queryUnescape(val)
 			switch strings.ToLower(k) {
 			case "tls", "ssl-mode", "sslmode", "ssl_mode", "ssl", "usessl":
 			default:
@@ -126,8 +125,7 @@ func (o *Origin) WeakTLS() []WeakTLS {
 			}
 			var k, v string
 			if o.Form == SQLServerURL {
-				raw, val, _ := strings.Cut(it.raw, "=")
-				k, v = queryUnescape(raw), queryUnescape(val)
+				k, v, _ = queryPair(it.raw)
 			} else {
 				k, v = adoPair(it.raw)
 			}
@@ -199,6 +197,13 @@ func shownValue(v string, known ...string) string {
 	return strconv.Quote(v)
 }
 
+// queryPair is the key and value of the query parameter pair, decoded
+// (queryUnescape); found is false when it has no "=".
+func queryPair(pair string) (key, val string, found bool) {
+	k, v, found := strings.Cut(pair, "=")
+	return queryUnescape(k), queryUnescape(v), found
+}
+
 // queryUnescape decodes a query key or value, or returns it as written
 // when it has a bad escape.
 func queryUnescape(s string) string {
@@ -209,12 +214,8 @@ func queryUnescape(s string) string {
 }
 
 // adoPair is the key and value of an ADO.NET part as go-mssqldb reads
-// them: trimmed, a double-quoted value unquoted.
+// them: trimmed, a double-quoted value unquoted (adoValue).
 func adoPair(part string) (key, val string) {
 	k, v, _ := strings.Cut(part, "=")
-	key, val = strings.TrimSpace(k), strings.TrimSpace(v)
-	if len(val) >= 2 && val[0] == '"' && val[len(val)-1] == '"' {
-		val = strings.ReplaceAll(val[1:len(val)-1], `""`, `"`)
-	}
-	return key, val
+	return strings.TrimSpace(k), adoValue(v)
 }

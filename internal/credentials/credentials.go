@@ -201,10 +201,10 @@ func NewStore(opts Options) (*Store, error) {
 	switch mode {
 	case ModeAuto, ModeKeyring, ModeFile:
 	default:
-		return nil, fmt.Errorf("invalid CACHELINK_TOKEN_STORE %q: valid values are auto, keyring, file", opts.Mode)
+		return nil, clierr.Hinted(fmt.Errorf("invalid CACHELINK_TOKEN_STORE %q", opts.Mode), "Set CACHELINK_TOKEN_STORE to auto, keyring or file, or unset it.")
 	}
 	if opts.Dir == "" {
-		return nil, errors.New("credentials: no configuration directory; set CACHELINK_CONFIG_DIR")
+		return nil, clierr.Hinted(errors.New("credentials: no configuration directory"), "Set CACHELINK_CONFIG_DIR.")
 	}
 	s := &Store{mode: mode, dir: opts.Dir, warn: opts.Warn}
 	if s.warn == nil {

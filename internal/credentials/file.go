@@ -145,10 +145,11 @@ func jsonKind(data []byte) string {
 
 func checkRegular(path string, info fs.FileInfo) error {
 	if info.Mode()&fs.ModeSymlink != 0 {
-		return fmt.Errorf("%s is a symbolic link; cachelink refuses to read or write credentials through one: remove it", path)
+		return clierr.Hinted(fmt.Errorf("%s is a symbolic link; cachelink refuses to read or write credentials through one", path),
+			"Replace it with the file it points to, or remove it.")
 	}
 	if !info.Mode().IsRegular() {
-		return fmt.Errorf("%s is not a regular file; remove it", path)
+		return clierr.Hinted(fmt.Errorf("%s is not a regular file", path), "Move it aside, or remove it.")
 	}
 	return nil
 }

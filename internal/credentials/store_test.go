@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cachelink/cachelink/internal/clierr"
 	"github.com/cachelink/cachelink/internal/credentials"
 )
 
@@ -411,8 +412,8 @@ func TestLoadWithNothingStoredIsErrNotFound(t *testing.T) {
 func TestNewStoreChecksItsOptions(t *testing.T) {
 	t.Parallel()
 	if _, err := credentials.NewStore(credentials.Options{Mode: "vault", Dir: t.TempDir()}); err == nil ||
-		!strings.Contains(err.Error(), "auto, keyring, file") {
-		t.Errorf("unknown mode: %v, want the valid values listed", err)
+		!strings.Contains(clierr.HintOf(err), "auto, keyring or file") {
+		t.Errorf("unknown mode: %v (hint %q), want the valid values listed in the hint", err, clierr.HintOf(err))
 	}
 	if _, err := credentials.NewStore(credentials.Options{}); err == nil {
 		t.Error("no directory: want an error")

@@ -24,18 +24,14 @@ import (
 
 // Generate writes dir/reference/*.md and dir/man/*.1.
 func Generate(dir string) error {
-	cmd := tree()
 	md := filepath.Join(dir, "reference")
-	man := filepath.Join(dir, "man")
-	for _, d := range []string{md, man} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			return err
-		}
-	}
-	if err := doc.GenMarkdownTree(cmd, md); err != nil {
+	if err := os.MkdirAll(md, 0o755); err != nil {
 		return err
 	}
-	return GenerateMan(man)
+	if err := doc.GenMarkdownTree(tree(), md); err != nil {
+		return err
+	}
+	return GenerateMan(filepath.Join(dir, "man"))
 }
 
 // GenerateMan writes the man pages, one per command, to dir: what the

@@ -84,12 +84,14 @@ func readExisting(path string) ([]byte, fs.FileInfo, error) {
 		d, err := os.Stat(dir)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
-				return nil, nil, fmt.Errorf("cannot create %s: directory %s does not exist; create it first: %w", path, dir, err)
+				return nil, nil, clierr.Hinted(&quiet{fmt.Sprintf("cannot create %s: directory %s does not exist", path, dir), err},
+					fmt.Sprintf("Create the directory %s first, or pass a path in an existing one.", dir))
 			}
 			return nil, nil, fmt.Errorf("cannot create %s: %w", path, err)
 		}
 		if !d.IsDir() {
-			return nil, nil, fmt.Errorf("cannot create %s: %s is not a directory", path, dir)
+			return nil, nil, clierr.Hinted(fmt.Errorf("cannot create %s: %s is not a directory", path, dir),
+				"Pass a path in an existing directory.")
 		}
 		return nil, nil, nil
 	}
@@ -98,11 +100,14 @@ func readExisting(path string) ([]byte, fs.FileInfo, error) {
 	}
 	switch mode := info.Mode(); {
 	case mode&fs.ModeSymlink != 0:
-		return nil, nil, fmt.Errorf("%w: %s is a symlink, and cachelink does not write secrets through links; pass the path of the real file instead", ErrSymlink, path)
+		return nil, nil, clierr.Hinted(fmt.Errorf("%w: %s is a symlink, and cachelink does not write secrets through links", ErrSymlink, path),
+			"Pass the path of the real file instead.")
 	case mode.IsDir():
-		return nil, nil, fmt.Errorf("%w: %s is a directory; pass the path of a .env file, such as %s", ErrNotRegular, path, filepath.Join(path, ".env"))
+		return nil, nil, clierr.Hinted(fmt.Errorf("%w: %s is a directory", ErrNotRegular, path),
+			fmt.Sprintf("Pass the path of a .env file, such as %s.", filepath.Join(path, ".env")))
 	case !mode.IsRegular():
-		return nil, nil, fmt.Errorf("%w: %s is a %s; pass the path of a regular .env file", ErrNotRegular, path, describeMode(mode))
+		return nil, nil, clierr.Hinted(fmt.Errorf("%w: %s is a %s", ErrNotRegular, path, describeMode(mode)),
+			"Pass the path of a regular .env file.")
 	}
 
 	f, err := os.Open(path)
@@ -343,3 +348,13 @@ func closes(s string, q byte) bool {
 	}
 	return false
 }
+
+// quiet is an error whose message says all (the cause's own text would
+// repeat it) and that keeps the cause for errors.Is.
+type quiet struct {
+	msg   string
+	cause error
+}
+
+func (e *quiet) Error() string { return e.msg }
+func (e *quiet) Unwrap() error { return e.cause }

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/cachelink/cachelink/internal/clierr"
 )
 
 const newURL = "postgres://app:n3w-pw@db.example.com:5432/app"
@@ -319,8 +321,10 @@ func TestMergeDoesNotCreateDirectories(t *testing.T) {
 	if !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("err = %v, want one wrapping fs.ErrNotExist", err)
 	}
-	if !strings.Contains(err.Error(), missingDir) || !strings.Contains(err.Error(), "create it") {
-		t.Errorf("message %q should name the missing directory and say to create it", err)
+	// What happened in the message, what to do in the hint on its own line.
+	if !strings.Contains(err.Error(), missingDir) || strings.Contains(err.Error(), "create it") ||
+		!strings.Contains(clierr.HintOf(err), "Create the directory "+missingDir) {
+		t.Errorf("message %q (hint %q) should name the missing directory, and the hint say to create it", err, clierr.HintOf(err))
 	}
 	if _, err := os.Stat(missingDir); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("Merge created the directory")

@@ -132,17 +132,14 @@ func (s *IOStreams) StartProgress(label string) (stop func()) {
 	if s.env()("NO_COLOR") != "" {
 		frames = asciiFrames
 	}
-	tw := &termWriter{w: s.ErrOut}
-	sp := &spinner{
-		tw:     tw,
+	tw := &termWriter{
+		w:      s.ErrOut,
 		frames: frames,
 		// Room for the frame, a space and the cursor: a full line would
 		// wrap, and \r would then clear only its last row.
 		label: fitWidth(safetext.Line(label, 200), width-3),
-		done:  make(chan struct{}),
-		ended: make(chan struct{}),
 	}
-	tw.sp = sp
+	sp := &spinner{tw: tw, done: make(chan struct{}), ended: make(chan struct{})}
 	saved := s.ErrOut
 	s.ErrOut = tw
 	s.spinning = sp
@@ -193,11 +190,9 @@ func fitWidth(s string, n int) string {
 // spinner is one StartProgress: the goroutine that waits for the delay,
 // then advances the frame at each tick.
 type spinner struct {
-	tw     *termWriter
-	frames []string
-	label  string
-	done   chan struct{} // closed by stop
-	ended  chan struct{} // closed when run returns
+	tw    *termWriter
+	done  chan struct{} // closed by stop
+	ended chan struct{} // closed when run returns
 }
 
 func (sp *spinner) run(after <-chan time.Time, release func(), o ProgressOptions) {
@@ -230,9 +225,10 @@ func (sp *spinner) run(after <-chan time.Time, release func(), o ProgressOptions
 type termWriter struct {
 	mu      sync.Mutex
 	w       io.Writer
-	sp      *spinner
-	shown   bool // the delay is over: the spinner is to be on screen
-	drawn   bool // the spinner's line is on screen now
+	frames  []string // of the spinner, drawn in turn
+	label   string   // after the frame
+	shown   bool     // the delay is over: the spinner is to be on screen
+	drawn   bool     // the spinner's line is on screen now
 	frame   int
 	midLine bool // the last write did not end a line (a prompt): draw nothing until one does
 	ended   bool
@@ -262,7 +258,7 @@ func (t *termWriter) show() {
 func (t *termWriter) advance() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.frame = (t.frame + 1) % len(t.sp.frames)
+	t.frame = (t.frame + 1) % len(t.frames)
 	t.draw()
 }
 
@@ -282,7 +278,7 @@ func (t *termWriter) draw() {
 	}
 	// \r: back to the start of the line; \x1b[K: erase the rest of it,
 	// what a longer frame before left there.
-	_, _ = io.WriteString(t.w, "\r"+t.sp.frames[t.frame]+" "+t.sp.label+"\x1b[K")
+	_, _ = io.WriteString(t.w, "\r"+t.frames[t.frame]+" "+t.label+"\x1b[K")
 	t.drawn = true
 }
 

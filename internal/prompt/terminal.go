@@ -10,6 +10,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/huh"
 	"golang.org/x/term"
+
+	"github.com/cachelink/cachelink/internal/termbg"
 )
 
 // Terminal is the Prompter on a terminal, drawn with charmbracelet/huh:
@@ -34,26 +36,25 @@ var _ Prompter = (*Terminal)(nil)
 
 // Input implements Prompter.
 func (t *Terminal) Input(ctx context.Context, q Question) (string, error) {
-	var v string
-	f := huh.NewInput().Title(q.Title).Description(q.Description).Placeholder(q.Placeholder).Value(&v)
-	if q.Validate != nil {
-		f.Validate(q.Validate)
-	}
-	if err := t.run(ctx, f, false); err != nil {
-		return "", err
-	}
-	return v, nil
+	return t.input(ctx, q, false)
 }
 
 // Secret implements Prompter: what is typed shows as asterisks.
 func (t *Terminal) Secret(ctx context.Context, q Question) (string, error) {
+	return t.input(ctx, q, true)
+}
+
+// input asks for one line, hidden when secret.
+func (t *Terminal) input(ctx context.Context, q Question, secret bool) (string, error) {
 	var v string
-	f := huh.NewInput().Title(q.Title).Description(q.Description).Placeholder(q.Placeholder).
-		EchoMode(huh.EchoModePassword).Value(&v)
+	f := huh.NewInput().Title(q.Title).Description(q.Description).Placeholder(q.Placeholder).Value(&v)
+	if secret {
+		f.EchoMode(huh.EchoModePassword)
+	}
 	if q.Validate != nil {
 		f.Validate(q.Validate)
 	}
-	if err := t.run(ctx, f, true); err != nil {
+	if err := t.run(ctx, f, secret); err != nil {
 		return "", err
 	}
 	return v, nil
@@ -131,6 +132,9 @@ func (t *Terminal) run(ctx context.Context, field huh.Field, secret bool) error 
 			return errors.New("a hidden prompt needs a terminal")
 		}
 		return t.runAccessible(ctx, form.WithAccessible(true), tty)
+	}
+	if t.Color {
+		termbg.Detect(t.Out) // the adaptive colours of the theme
 	}
 	form.SubmitCmd, form.CancelCmd = tea.Quit, tea.Quit
 	prog := tea.NewProgram(form, tea.WithInput(t.In), tea.WithOutput(t.Out), tea.WithoutSignalHandler())

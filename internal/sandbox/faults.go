@@ -235,7 +235,7 @@ func (f *Faults) match(r *http.Request) (time.Duration, *faultEntry) {
 			continue
 		case e.rule.Rate > 0 && rand.Float64() >= e.rule.Rate:
 			continue // this request is spared; the rule stays as it was
-		case e.rule.Kind == FaultDropAfterCreate, e.rule.Kind == FaultLateAnswer:
+		case e.rule.holdsCreate():
 			if !isCreateRequest(r) {
 				continue
 			}
@@ -250,6 +250,24 @@ func (f *Faults) match(r *http.Request) (time.Duration, *faultEntry) {
 	}
 	f.prune()
 	return delay, act
+}
+
+// holdsCreate reports whether the rule acts on a create's answer
+// (drop_after_create, late_answer): it is reserved by a create request and
+// used up only when the create succeeds (see settle).
+func (r *FaultRule) holdsCreate() bool {
+	return r.Kind == FaultDropAfterCreate || r.Kind == FaultLateAnswer
+}
+
+// serveCreate has next handle the create r into a buffer, for act to
+// decide what becomes of the answer, and settles act's reservation: used
+// reports whether the create succeeded (a 2xx).
+func (f *Faults) serveCreate(next http.Handler, act *faultEntry, r *http.Request) (buf *bufferedWriter, used bool) {
+	buf = &bufferedWriter{header: http.Header{}}
+	defer func() { f.settle(act, used) }()
+	next.ServeHTTP(buf, r)
+	st := buf.statusCode()
+	return buf, st >= 200 && st < 300
 }
 
 // settle ends a drop_after_create or late_answer reservation; used
@@ -278,7 +296,7 @@ func (f *Faults) Middleware(next http.Handler) http.Handler {
 			case <-t.C:
 			case <-r.Context().Done():
 				t.Stop()
-				if act != nil && (act.rule.Kind == FaultDropAfterCreate || act.rule.Kind == FaultLateAnswer) {
+				if act != nil && act.rule.holdsCreate() {
 					f.settle(act, false)
 				}
 				return
@@ -295,14 +313,7 @@ func (f *Faults) Middleware(next http.Handler) http.Handler {
 			w.Header().Set("Retry-After", act.rule.RetryAfter)
 			faultResponse(w, r, http.StatusTooManyRequests, "injected fault: too many requests")
 		case FaultDropAfterCreate:
-			buf := &bufferedWriter{header: http.Header{}}
-			used := false
-			func() {
-				defer func() { f.settle(act, used) }()
-				next.ServeHTTP(buf, r)
-				st := buf.statusCode()
-				used = st >= 200 && st < 300
-			}()
+			buf, used := f.serveCreate(next, act, r)
 			if !used {
 				buf.flushTo(w)
 				return
@@ -313,14 +324,7 @@ func (f *Faults) Middleware(next http.Handler) http.Handler {
 			}
 			panic(http.ErrAbortHandler) // HTTP/2 or a writer without Hijack: abort the stream
 		case FaultLateAnswer:
-			buf := &bufferedWriter{header: http.Header{}}
-			used := false
-			func() {
-				defer func() { f.settle(act, used) }()
-				next.ServeHTTP(buf, r)
-				st := buf.statusCode()
-				used = st >= 200 && st < 300
-			}()
+			buf, used := f.serveCreate(next, act, r)
 			if used {
 				t := time.NewTimer(act.rule.Latency)
 				select {

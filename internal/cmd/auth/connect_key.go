@@ -72,14 +72,8 @@ func connectKeyRun(ctx context.Context, opts *ConnectOptions) error {
 			return clierr.Usagef("--with-key for %s needs the account %s (--%s)", p.Title(), kl.Account, kl.Account).
 				WithHint(fmt.Sprintf("Run: printf '%%s\\n' \"$KEY\" | %s --%s you@example.com", command, kl.Account))
 		}
-		if asker != nil {
-			account, err = asker.Input(ctx, prompt.Question{Title: fmt.Sprintf("%s account %s", p.Title(), kl.Account)})
-			account = strings.TrimSpace(account)
-		} else {
-			fmt.Fprintf(ios.ErrOut, "%s account %s: ", p.Title(), kl.Account)
-			account, err = cmdutil.ReadAnswer(ctx, ios.In)
-		}
-		if err != nil {
+		question := fmt.Sprintf("%s account %s", p.Title(), kl.Account)
+		if account, err = cmdutil.AskLine(ctx, ios, asker, prompt.Question{Title: question}, question+": "); err != nil {
 			return readError(ctx, err, "the account "+kl.Account)
 		}
 		if account == "" {
@@ -207,7 +201,7 @@ func storedIn(src string) string {
 	case credentials.SourceKeyring:
 		return "system keychain"
 	case credentials.SourceFile:
-		return "credentials file (plain text)"
+		return "plain-text credentials file"
 	}
 	return src
 }

@@ -83,11 +83,11 @@ func lazyClient(f *cmdutil.Factory, retry bool) func() *http.Client {
 		opts := httpx.Options{UserAgent: "cachelink/" + f.Build.Version}
 		if cfg, err := f.Config(); err == nil {
 			opts.Timeout, _ = cfg.Duration(config.APITimeout) // checked by config.Load
-		}
-		if cfg, err := f.Config(); err == nil && cfg.Bool(config.Debug) {
-			// Through StderrWriter, so that a trace line written while a
-			// spinner turns takes its turn (iostreams.StartProgress).
-			opts.Debug = f.IOStreams.StderrWriter()
+			if cfg.Bool(config.Debug) {
+				// Through StderrWriter, so that a trace line written while a
+				// spinner turns takes its turn (iostreams.StartProgress).
+				opts.Debug = f.IOStreams.StderrWriter()
+			}
 		}
 		if retry {
 			policy := f.Retry

@@ -20,7 +20,7 @@ import (
 // --type, --host or --port. What is typed is checked again, as the flags
 // are, by createRun.
 func askCreate(ctx context.Context, opts *CreateOptions) error {
-	noOrigin := !opts.Origin.Given() && opts.Type == "" && opts.Host == "" && opts.Port == 0 && !opts.HostSet && !opts.PortSet
+	noOrigin := !opts.Origin.Given() && opts.Type == "" && !opts.hostPortGiven()
 	if opts.Ask == nil || (opts.Name != "" && !noOrigin) {
 		return nil
 	}
@@ -30,11 +30,7 @@ func askCreate(ctx context.Context, opts *CreateOptions) error {
 	}
 	var err error
 	if opts.Name == "" {
-		opts.Name, err = p.Input(ctx, prompt.Question{
-			Title:    "Name of the new PolyScale cache",
-			Validate: func(s string) error { return cmdutil.CheckName(s, "cache id") },
-		})
-		if err != nil {
+		if opts.Name, err = cmdutil.AskName(ctx, p, "Name of the new PolyScale cache", "cache id"); err != nil {
 			return err
 		}
 	}

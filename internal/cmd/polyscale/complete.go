@@ -55,26 +55,14 @@ func CompleteCaches(f *cmdutil.Factory) cobra.CompletionFunc {
 	}
 }
 
-// completeCacheArg completes the first argument with a cache, and nothing
-// after it.
-func completeCacheArg(f *cmdutil.Factory) cobra.CompletionFunc {
-	caches := CompleteCaches(f)
-	return func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
-		if len(args) > 0 {
-			return nil, cobra.ShellCompDirectiveNoFileComp
-		}
-		return caches(cmd, args, toComplete)
-	}
-}
-
 // addCompletions registers the completions of PolyScale's commands in pc.
+// The other arguments and flag values (names, connection strings, rule
+// targets) complete nothing: cmdutil.CompleteRest, once the tree is built.
 func addCompletions(f *cmdutil.Factory, pc cmdutil.ProviderCommands) {
-	caches := completeCacheArg(f)
+	caches := cmdutil.FirstArg(CompleteCaches(f))
 	for _, c := range []*cobra.Command{pc.Connstr, pc.Get, pc.Delete} {
 		c.ValidArgsFunction = caches
 	}
-	pc.List.ValidArgsFunction = cobra.NoFileCompletions
-	pc.Create.ValidArgsFunction = cobra.NoFileCompletions
 	for _, c := range pc.Extra {
 		switch c.Name() {
 		case "purge":
@@ -83,11 +71,6 @@ func addCompletions(f *cmdutil.Factory, pc cmdutil.ProviderCommands) {
 			c.ValidArgsFunction = cobra.NoFileCompletions
 			for _, sub := range c.Commands() {
 				sub.ValidArgsFunction = caches
-				for _, name := range []string{"table", "query", "template", "key", "ttl", "name"} {
-					if sub.Flags().Lookup(name) != nil {
-						cmdutil.CompleteFlag(sub, name, cmdutil.NoCompletion)
-					}
-				}
 			}
 		}
 	}
@@ -95,13 +78,4 @@ func addCompletions(f *cmdutil.Factory, pc cmdutil.ProviderCommands) {
 	cmdutil.CompleteFlagValues(pc.Create, "type", dbTypes...)
 	cmdutil.CompleteFlagValues(pc.Connstr, "type", "mysql", "mariadb")
 	cmdutil.CompleteFlagValues(pc.Connstr, "format", "url", "env", "json")
-	for _, c := range []*cobra.Command{pc.Create, pc.Connstr} {
-		// An environment variable's name, a connection string, a name:
-		// nothing to complete, and no file names.
-		for _, name := range []string{"origin-env", "origin", "name", "host", "port", "description", "env-name"} {
-			if c.Flags().Lookup(name) != nil {
-				cmdutil.CompleteFlag(c, name, cmdutil.NoCompletion)
-			}
-		}
-	}
 }

@@ -19,7 +19,7 @@ func TestAnUnknownConfigKeyIsOneWarning(t *testing.T) {
 	}
 	want := []string{
 		`warning: unknown key "flavour" in ` + path + "\n",
-		`warning: unknown key "polyscale.api_urll" in ` + path + "; did you mean polyscale.api_url?\n",
+		`warning: unknown key "polyscale.api_urll" in ` + path + "\nDid you mean polyscale.api_url?\n",
 	}
 	for _, args := range [][]string{
 		{"connstr", "polyscale", guardCacheID, "--origin-env", "DATABASE_URL"}, // offline

@@ -148,6 +148,12 @@ func cacheJSON(c *polyscale.Cache) CacheJSON {
 		ConnectionURITemplate: c.ConnectionURITemplate}
 }
 
+// hostPortGiven reports whether --host or --port was given (even as ""
+// or 0), or set by a test.
+func (opts *CreateOptions) hostPortGiven() bool {
+	return opts.HostSet || opts.PortSet || opts.Host != "" || opts.Port != 0
+}
+
 // target is the origin database a cache is for.
 type target struct {
 	typ    connstr.DBType
@@ -311,9 +317,8 @@ func matches(c *polyscale.Cache, t target) bool {
 
 // resolveTarget reads the origin, or --type/--host/--port, never both.
 func resolveTarget(cfg *config.Config, opts *CreateOptions) (target, error) {
-	explicit := opts.HostSet || opts.PortSet || opts.Host != "" || opts.Port != 0
 	if opts.Origin.Given() {
-		if explicit {
+		if opts.hostPortGiven() {
 			return target{}, clierr.Usagef("--host and --port come from the origin").
 				WithHint("Pass either an origin or --type, --host and --port.")
 		}

@@ -208,7 +208,7 @@ func TestRulesSetParsesIntoOptions(t *testing.T) {
 				want:   polyscale.Rule{Key: "orders", Type: polyscale.RuleTable, Value: seconds(300)}},
 		},
 		{name: "query: refused, PolyScale keys queries by template id", args: []string{"shop", "--query", " " + sql + "\n", "--ttl", "30s"},
-			wantErr: "set does not take --query"},
+			wantErr: "set' does not take --query"},
 		{
 			name: "template with a TTL and a name",
 			args: []string{"shop", "--template", "4f1c2a", "--ttl", "1h", "--name", "by id"},

@@ -88,7 +88,7 @@ func TestRuleSetRefusesQuery(t *testing.T) {
 	e, id := rulesEnv(t)
 	requests := e.CountRequests(t, "", "/v1/")
 	r := e.ExpectExit(t, 2, "rules", "set", "shop", "--query", productSQL, "--ttl", "30s")
-	for _, want := range []string{"does not take --query", "template", "cachelink rules set shop --template ID --ttl 30s"} {
+	for _, want := range []string{"does not take --query", "template", "run 'cachelink rules set shop --template ID --ttl 30s'."} {
 		if !strings.Contains(r.Stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.Stderr)
 		}

@@ -160,8 +160,8 @@ func (opts *RulesSetOptions) resolve(cmd *cobra.Command) (polyscale.Rule, ruleTa
 // of queries by the template ids it generates itself, and never matches a
 // key made from the SQL, so set makes no such rule.
 func refuseQuery(cmd *cobra.Command, ref string) error {
-	return clierr.Usagef("%s does not take --query: PolyScale matches a query's rule by the id of its template, which PolyScale generates, not by its SQL", cmd.CommandPath()).
-		WithHint(fmt.Sprintf("Find the query's template id in PolyScale's console, then: %s %s --template ID --ttl 30s.", cmd.CommandPath(), hintRef(ref, ref)))
+	return clierr.Usagef("'%s' does not take --query: PolyScale matches a query's rule by the id of its template, which PolyScale generates, not by its SQL", cmd.CommandPath()).
+		WithHint(fmt.Sprintf("Find the query's template id in PolyScale's console, then run '%s %s --template ID --ttl 30s'.", cmd.CommandPath(), hintRef(ref, ref)))
 }
 
 // parseTTL reads --ttl (see polyscale.ParseTTL), saying what is wrong with

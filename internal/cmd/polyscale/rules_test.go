@@ -412,7 +412,7 @@ func TestRuleFlagErrorsExit2BeforeAnyRequest(t *testing.T) {
 		{[]string{"set", "shop", "--template", "t1", "--auto", "--manual"}, "--auto and --manual cannot be used together"},
 		// AUTO and MANUAL are for templates.
 		{[]string{"set", "shop", "--table", "orders", "--auto"}, "--auto is for query templates (--template ID), not for tables"},
-		{[]string{"set", "shop", "--query", "SELECT 1", "--manual"}, "set does not take --query"},
+		{[]string{"set", "shop", "--query", "SELECT 1", "--manual"}, "set' does not take --query"},
 		// --ttl: a duration of whole seconds, 1s to 2147483647s.
 		{[]string{"set", "shop", "--table", "orders", "--ttl", "300"}, "--ttl 300 has no unit"},
 		{[]string{"set", "shop", "--table", "orders", "--ttl", "5 minutes"}, `--ttl "5 minutes" is not a duration`},

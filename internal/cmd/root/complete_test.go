@@ -301,8 +301,12 @@ func TestDidYouMean(t *testing.T) {
 		{[]string{"create", "polyscal"}, "Did you mean polyscale?"},
 		{[]string{"connect", "upstsh"}, "Did you mean upstash?"},
 		{[]string{"list", "polyscale", "-o", "jsn"}, "Did you mean json?"},
-		{[]string{"rules", "sett"}, "Did you mean `cachelink rules set`?"},
-		{[]string{"conect"}, "connect"},
+		{[]string{"rules", "sett"}, "Did you mean 'cachelink rules set'?"},
+		{[]string{"conect"}, "Did you mean 'cachelink connect'?"},
+		{[]string{"list", "upstash", "--kind", "vectr"}, "Did you mean vector?"},
+		{[]string{"connstr", "upstash", "db", "--kind", "qstsh"}, "Did you mean qstash?"},
+		{[]string{"create", "upstash", "--kind", "serch", "--name", "x", "--region", "eu-west-1"}, "Did you mean search?"},
+		{[]string{"create", "upstash", "--kind", "vector", "--name", "x", "--region", "eu-west-1", "--dimensions", "3", "--similarity", "cosin"}, "Did you mean cosine?"},
 	} {
 		r := e.Run(tc.args...)
 		if r.Code != 2 {
@@ -313,6 +317,10 @@ func TestDidYouMean(t *testing.T) {
 		}
 		if !strings.Contains(r.Stderr, tc.hint) {
 			t.Errorf("%q: stderr does not suggest %q:\n%s", tc.args, tc.hint, r.Stderr)
+		}
+		// One line of what happened, one of what to do; no backticks.
+		if lines := strings.Split(strings.TrimSuffix(r.Stderr, "\n"), "\n"); len(lines) != 2 || lines[1] != tc.hint || strings.Contains(r.Stderr, "`") {
+			t.Errorf("%q: stderr is not the error and its hint %q:\n%s", tc.args, tc.hint, r.Stderr)
 		}
 	}
 	// Far from every region: no suggestion, the list alone.

@@ -111,8 +111,6 @@ COMMAND starts. -o json is refused (exit 2): run has no output of its own.`,
 	cmd.Flags().StringArrayVar(&opts.Databases, "upstash", nil, "Upstash Redis database id or name: COMMAND gets REDIS_URL, UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN")
 	cmdutil.CompleteFlag(cmd, "polyscale", pscmd.CompleteCaches(f))
 	cmdutil.CompleteFlag(cmd, "upstash", upcmd.CompleteDatabases(f))
-	cmdutil.CompleteFlag(cmd, "origin-env", cmdutil.NoCompletion)
-	cmdutil.CompleteFlag(cmd, "env-name", cmdutil.NoCompletion)
 	// COMMAND is a program or a script: the shell's own completion.
 	cmd.ValidArgsFunction = func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		return nil, cobra.ShellCompDirectiveDefault
@@ -127,7 +125,7 @@ func runRun(ctx context.Context, opts *Options) error {
 	}
 	if len(opts.Databases) > 1 {
 		return clierr.Usagef("--upstash is given %d times, but each database sets the same REDIS_URL, UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN", len(opts.Databases)).
-			WithHint("Give one --upstash; 'cachelink connstr upstash NAME --format env --env-name NAME' prints the others.")
+			WithHint("Give one --upstash; 'cachelink connstr upstash NAME --format env --env-name VAR' prints the others under another name.")
 	}
 	var entries []envfile.Entry
 	if opts.Cache != "" {

@@ -23,10 +23,9 @@ func askCreate(ctx context.Context, opts *CreateOptions) error {
 	if opts.Ask == nil {
 		return nil
 	}
-	noun, regions, idWord := "Redis database", upstash.PrimaryRegions, "database id"
-	k := upstash.KindNamed(opts.Index.Kind)
-	if isIndexKind(opts.Index.Kind) && k != nil {
-		noun, regions, idWord = k.Noun(), k.Regions, "index id"
+	noun, idWord := "Redis database", "database id"
+	if k := upstash.KindNamed(opts.Index.Kind); k != nil {
+		noun, idWord = k.Noun(), "index id"
 	}
 	vector := opts.Index.Kind == KindVector
 	x := &opts.Index
@@ -40,23 +39,19 @@ func askCreate(ctx context.Context, opts *CreateOptions) error {
 	}
 	var err error
 	if opts.Name == "" {
-		opts.Name, err = p.Input(ctx, prompt.Question{
-			Title:    "Name of the new Upstash " + noun,
-			Validate: func(s string) error { return cmdutil.CheckName(s, idWord) },
-		})
-		if err != nil {
+		if opts.Name, err = cmdutil.AskName(ctx, p, "Name of the new Upstash "+noun, idWord); err != nil {
 			return err
 		}
 	}
 	if opts.Region == "" {
-		if opts.Region, err = askRegion(ctx, p, regions, opts.Zone()); err != nil {
+		if opts.Region, err = askRegion(ctx, p, createRegions(opts.Index.Kind), opts.Zone()); err != nil {
 			return err
 		}
 	}
 	if vector && x.Similarity == "" {
 		var options []prompt.Option
-		for _, s := range upstash.SimilarityFunctions {
-			options = append(options, prompt.Option{Label: strings.ToLower(s), Value: strings.ToLower(s)})
+		for _, s := range lowered(upstash.SimilarityFunctions) {
+			options = append(options, prompt.Option{Label: s, Value: s})
 		}
 		if x.Similarity, err = p.Select(ctx, prompt.Question{Title: "Similarity function (--similarity)"}, options); err != nil {
 			return err

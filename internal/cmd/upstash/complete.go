@@ -95,16 +95,6 @@ func kindChoices(ctx context.Context, client *upstash.Client, kind, toComplete s
 		toComplete), nil
 }
 
-// firstArg completes the first argument with fn, and nothing after it.
-func firstArg(fn cobra.CompletionFunc) cobra.CompletionFunc {
-	return func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
-		if len(args) > 0 {
-			return nil, cobra.ShellCompDirectiveNoFileComp
-		}
-		return fn(cmd, args, toComplete)
-	}
-}
-
 // kindsOf are the kinds whose names complete a command's argument: that
 // of --kind, or, without it, every kind of all (nil for a kind that takes
 // no argument, such as qstash).
@@ -167,13 +157,14 @@ func checkPlan(plan string) error {
 }
 
 // addCompletions registers the completions of Upstash's commands in pc.
+// The other arguments and flag values (names, numbers) complete nothing:
+// cmdutil.CompleteRest, once the tree is built.
 func addCompletions(f *cmdutil.Factory, pc cmdutil.ProviderCommands) {
 	resourceKinds := []string{KindRedis, KindVector, KindSearch}
-	pc.Get.ValidArgsFunction = firstArg(completeResources(f, kindsOf(resourceKinds...)))
-	pc.Delete.ValidArgsFunction = firstArg(completeResources(f, kindsOf(resourceKinds...)))
-	pc.Connstr.ValidArgsFunction = firstArg(completeResources(f, kindsOf(resourceKinds...)))
-	pc.List.ValidArgsFunction = cobra.NoFileCompletions
-	pc.Create.ValidArgsFunction = cobra.NoFileCompletions
+	resources := cmdutil.FirstArg(completeResources(f, kindsOf(resourceKinds...)))
+	for _, c := range []*cobra.Command{pc.Get, pc.Delete, pc.Connstr} {
+		c.ValidArgsFunction = resources
+	}
 	for _, c := range []*cobra.Command{pc.Get, pc.Delete, pc.List} {
 		cmdutil.CompleteFlagValues(c, "kind", resourceKinds...)
 	}
@@ -195,13 +186,10 @@ func addCompletions(f *cmdutil.Factory, pc cmdutil.ProviderCommands) {
 		}
 		return cmdutil.Complete(cmdutil.Values(plans...), toComplete)
 	})
-	cmdutil.CompleteFlagValues(c, "similarity", strings.Split(lower(upstash.SimilarityFunctions), ", ")...)
-	cmdutil.CompleteFlagValues(c, "embedding-model", strings.Split(lower(upstash.EmbeddingModels), ", ")...)
-	cmdutil.CompleteFlagValues(c, "index-type", strings.Split(lower(upstash.IndexTypes), ", ")...)
-	cmdutil.CompleteFlagValues(c, "sparse-embedding-model", strings.Split(lower(upstash.SparseEmbeddingModel), ", ")...)
-	for _, name := range []string{"name", "budget", "dimensions"} {
-		cmdutil.CompleteFlag(c, name, cmdutil.NoCompletion)
-	}
+	cmdutil.CompleteFlagValues(c, "similarity", lowered(upstash.SimilarityFunctions)...)
+	cmdutil.CompleteFlagValues(c, "embedding-model", lowered(upstash.EmbeddingModels)...)
+	cmdutil.CompleteFlagValues(c, "index-type", lowered(upstash.IndexTypes)...)
+	cmdutil.CompleteFlagValues(c, "sparse-embedding-model", lowered(upstash.SparseEmbeddingModel)...)
 
 	// connstr: the formats of the kind, QStash's regions.
 	c = pc.Connstr
@@ -219,13 +207,12 @@ func addCompletions(f *cmdutil.Factory, pc cmdutil.ProviderCommands) {
 		return cmdutil.Complete(cmdutil.Values(formats...), toComplete)
 	})
 	cmdutil.CompleteFlagValues(c, "region", upstash.QStashRegions...)
-	cmdutil.CompleteFlag(c, "env-name", cmdutil.NoCompletion)
 
 	for _, x := range pc.Extra {
 		if x.Name() != "reset-password" {
 			continue
 		}
-		x.ValidArgsFunction = firstArg(completeResources(f, kindsOf(KindRedis)))
+		x.ValidArgsFunction = cmdutil.FirstArg(completeResources(f, kindsOf(KindRedis)))
 		cmdutil.CompleteFlagValues(x, "kind", KindRedis, KindQStash)
 		cmdutil.CompleteFlagValues(x, "region", upstash.QStashRegions...)
 	}

@@ -74,7 +74,18 @@ func addKindCreateFlags(cmd *cobra.Command, opts *CreateOptions) {
 	}
 }
 
-func lower(vs []string) string { return strings.ToLower(strings.Join(vs, ", ")) }
+// lower is vs in lower case, as the flags take them, for a help text or
+// an error: "cosine, euclidean, dot_product".
+func lower(vs []string) string { return strings.Join(lowered(vs), ", ") }
+
+// lowered is each of vs in lower case: the values of a flag.
+func lowered(vs []string) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = strings.ToLower(v)
+	}
+	return out
+}
 
 // checkCreateKind refuses a --kind that cannot be created and flags of
 // another kind, and takes --plan for an index.
@@ -98,7 +109,8 @@ func checkCreateKind(c *cobra.Command, x *IndexCreateFlags) error {
 		return clierr.Usagef("QStash is not created: every Upstash account has it").
 			WithHint("Run 'cachelink connstr upstash --kind qstash' for its token.")
 	default:
-		return clierr.Usagef("invalid --kind %q: choose redis, vector or search", x.Kind)
+		return cmdutil.Suggesting(clierr.Usagef("invalid --kind %q: choose redis, vector or search", x.Kind),
+			x.Kind, []string{KindRedis, KindVector, KindSearch})
 	}
 	if n := changed(redisFlags); n != "" {
 		return clierr.Usagef("--%s is for Redis databases, not --kind %s", n, x.Kind)
@@ -146,12 +158,6 @@ func IndexToJSON(k *upstash.IndexKind, ix *upstash.Index) IndexJSON {
 		SparseEmbeddingModel: ix.SparseEmbeddingModel, IndexType: ix.IndexType}
 	out.CreatedAt = output.FormatUnix(ix.CreationTime)
 	return out
-}
-
-// redisJSON is a database in the JSON of a list of every kind.
-type redisJSON struct {
-	Kind string `json:"kind"`
-	DatabaseJSON
 }
 
 // indexEnv are the env lines of an index: its kind's URL and token
@@ -223,7 +229,8 @@ func enumFlag(flag, v string, allowed []string) (string, error) {
 	}
 	up := strings.ToUpper(v)
 	if !slices.Contains(allowed, up) {
-		return "", clierr.Usagef("invalid --%s %q: choose one of %s", flag, v, lower(allowed))
+		return "", cmdutil.Suggesting(clierr.Usagef("invalid --%s %q: choose one of %s", flag, v, lower(allowed)),
+			v, lowered(allowed))
 	}
 	return up, nil
 }
@@ -337,7 +344,7 @@ func checkResourceKind(kind string) error {
 		return clierr.Usagef("QStash is not listed, shown or deleted here: every account has it").
 			WithHint("Run 'cachelink connstr upstash --kind qstash' for its token.")
 	}
-	return clierr.Usagef("invalid --kind %q: choose %s", kind, strings.Join(resourceKinds, ", "))
+	return cmdutil.Suggesting(clierr.Usagef("invalid --kind %q: choose %s", kind, strings.Join(resourceKinds, ", ")), kind, resourceKinds)
 }
 
 // findResource finds what ref names: of kind when given, else a Redis
@@ -451,7 +458,7 @@ func listKindsRun(ctx context.Context, opts *ListOptions) error {
 		if !opts.ShowSecrets {
 			dropSecrets(&dbs[i])
 		}
-		out = append(out, redisJSON{Kind: KindRedis, DatabaseJSON: ToJSON(&dbs[i])})
+		out = append(out, ToJSON(&dbs[i])) // its kind is "redis"
 	}
 	for i, k := range upstash.IndexKinds {
 		for j := range indexes[i] {
@@ -543,7 +550,8 @@ func connstrKindRun(ctx context.Context, opts *ConnstrOptions) (bool, error) {
 	case opts.Kind == KindQStash:
 		return true, connstrQStash(ctx, opts)
 	case opts.Kind != "" && !isIndexKind(opts.Kind):
-		return true, clierr.Usagef("invalid --kind %q: choose redis, vector, search or qstash", opts.Kind)
+		return true, cmdutil.Suggesting(clierr.Usagef("invalid --kind %q: choose redis, vector, search or qstash", opts.Kind),
+			opts.Kind, []string{KindRedis, KindVector, KindSearch, KindQStash})
 	}
 	if opts.Region != "" {
 		return true, clierr.Usagef("--region is for --kind qstash")
