@@ -10,13 +10,13 @@ import (
 )
 
 // Provider returns the registered provider of that name, or a usage error
-// listing the known ones.
+// whose hint lists the known ones.
 func (f *Factory) Provider(name string) (provider.Provider, error) {
 	if p := provider.Find(f.Providers(), name); p != nil {
 		return p, nil
 	}
 	names := f.ProviderNames()
-	return nil, Suggesting(clierr.Usagef("unknown provider %q; choose one of: %s", name, strings.Join(names, ", ")), name, names)
+	return nil, Suggesting(clierr.Usagef("unknown provider %q", name).WithHint(ListHint("Providers", names)), name, names)
 }
 
 // ProviderArgs accepts exactly one argument naming a provider, or, with
@@ -70,13 +70,13 @@ func ExactArgs(n int, names string) cobra.PositionalArgs {
 	}
 }
 
-// OneOf checks a flag value against its allowed values; a value close to
-// one of them gets a "did you mean" hint.
+// OneOf checks a flag value against its allowed values; the hint lists
+// them, after a "did you mean" for a value close to one of them.
 func OneOf(flag, value string, allowed ...string) error {
 	for _, a := range allowed {
 		if value == a {
 			return nil
 		}
 	}
-	return Suggesting(clierr.Usagef("invalid value %q for --%s; choose one of: %s", value, flag, strings.Join(allowed, ", ")), value, allowed)
+	return Suggesting(clierr.Usagef("invalid value %q for --%s", value, flag).WithHint(ListHint("Valid values", allowed)), value, allowed)
 }

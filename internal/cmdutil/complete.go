@@ -359,8 +359,10 @@ func DidYouMean(value string, candidates []string) string {
 	return "Did you mean " + strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1] + "?"
 }
 
-// Suggesting returns err as a usage error (exit 2) whose hint, when value
-// is close to one of candidates, is DidYouMean; err's own hint otherwise.
+// Suggesting returns err as a usage error (exit 2) whose hint is
+// DidYouMean, when value is close to one of candidates, followed by err's
+// own hint (the valid values, see ListHint): "Did you mean eu-west-1?
+// Regions: us-east-1, ...". The message stays on the first line alone.
 func Suggesting(err error, value string, candidates []string) error {
 	if err == nil {
 		return nil
@@ -369,10 +371,21 @@ func Suggesting(err error, value string, candidates []string) error {
 	if !errors.As(err, &e) || e.Kind != clierr.Usage {
 		e = clierr.Wrap(clierr.Usage, err)
 	}
-	if hint := DidYouMean(value, candidates); hint != "" {
+	hint := DidYouMean(value, candidates)
+	if own := clierr.HintOf(err); own != "" {
+		hint = strings.TrimSpace(hint + " " + own)
+	}
+	if hint != "" {
 		return e.WithHint(hint)
 	}
 	return e
+}
+
+// ListHint is the hint that lists the valid values of something: label,
+// a colon and the values ("Regions: us-east-1, eu-west-1"). It follows
+// the error's first line, which names the value refused, never the list.
+func ListHint(label string, values []string) string {
+	return label + ": " + strings.Join(values, ", ")
 }
 
 // UnknownSubcommand is the Args of a command whose subcommands do the

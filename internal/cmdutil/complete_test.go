@@ -54,6 +54,21 @@ func TestDidYouMean(t *testing.T) {
 	if Suggesting(nil, "x", nil) != nil {
 		t.Error("Suggesting(nil) is not nil")
 	}
+	// The error's own hint, the valid values, follows the suggestion on
+	// its line, and stands alone without one; the message is untouched.
+	regions := []string{"us-east-1", "eu-west-1"}
+	listed := clierr.Hinted(errors.New(`unknown region "eu-wst-1"`), ListHint("Regions", regions))
+	err = Suggesting(listed, "eu-wst-1", regions)
+	if err.Error() != `unknown region "eu-wst-1"` || clierr.HintOf(err) != "Did you mean eu-west-1? Regions: us-east-1, eu-west-1" {
+		t.Errorf("Suggesting a listed error: %q, hint %q", err, clierr.HintOf(err))
+	}
+	if err := Suggesting(listed, "mars", regions); clierr.KindOf(err) != clierr.Usage || clierr.HintOf(err) != "Regions: us-east-1, eu-west-1" {
+		t.Errorf("Suggesting without a suggestion: kind %v, hint %q", clierr.KindOf(err), clierr.HintOf(err))
+	}
+	err = OneOf("output", "jsn", "text", "json")
+	if err.Error() != `invalid value "jsn" for --output` || clierr.HintOf(err) != "Did you mean json? Valid values: text, json" {
+		t.Errorf("OneOf: %q, hint %q", err, clierr.HintOf(err))
+	}
 }
 
 func TestCompleteFiltersAndCleans(t *testing.T) {

@@ -42,8 +42,8 @@ const (
 )
 
 // ParseDBType accepts postgres|postgresql|pg, mysql, mariadb and
-// mssql|sqlserver, case-insensitively; anything else is an error listing the
-// valid values.
+// mssql|sqlserver, case-insensitively; anything else is an error whose hint
+// (a Hint method, as clierr.HintOf reads it) lists the valid values.
 func ParseDBType(s string) (DBType, error) {
 	t := strings.TrimSpace(s)
 	switch {
@@ -56,8 +56,16 @@ func ParseDBType(s string) (DBType, error) {
 	case strings.EqualFold(t, "mssql"), strings.EqualFold(t, "sqlserver"):
 		return SQLServer, nil
 	}
-	return "", errors.New("unknown database type " + strconv.Quote(s) +
-		": valid values are postgres (or postgresql, pg), mysql, mariadb, mssql (or sqlserver)")
+	return "", dbTypeError(s)
+}
+
+// dbTypeError is ParseDBType's error: the type refused, with the valid
+// values as its hint, on a line of their own.
+type dbTypeError string
+
+func (e dbTypeError) Error() string { return "unknown database type " + strconv.Quote(string(e)) }
+func (e dbTypeError) Hint() string {
+	return "Database types: postgres (or postgresql, pg), mysql, mariadb, mssql (or sqlserver)"
 }
 
 // EdgePort is the port PolyScale's edge listens on for the type: 5432, 3306,

@@ -774,9 +774,14 @@ func TestParseDBType(t *testing.T) {
 			t.Errorf("ParseDBType(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
+	// The message names the type; the valid values are its hint, for
+	// the line after it.
 	_, err := connstr.ParseDBType("oracle")
-	if err == nil || !strings.Contains(err.Error(), "postgres") || !strings.Contains(err.Error(), "mariadb") {
-		t.Errorf("ParseDBType(oracle) error = %v, want one listing the valid values", err)
+	if err == nil || err.Error() != `unknown database type "oracle"` {
+		t.Errorf("ParseDBType(oracle) error = %v, want unknown database type \"oracle\"", err)
+	}
+	if h, ok := err.(interface{ Hint() string }); !ok || !strings.Contains(h.Hint(), "postgres") || !strings.Contains(h.Hint(), "mariadb") {
+		t.Errorf("ParseDBType(oracle) error = %v, want a hint listing the valid values", err)
 	}
 }
 

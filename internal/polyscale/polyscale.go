@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"golang.org/x/oauth2"
+
+	"github.com/cachelink/cachelink/internal/clierr"
 )
 
 // Name is the provider's name on the command line; Title is for people.
@@ -56,7 +58,7 @@ func CheckScopes(scopes []string) error {
 			known = known || s == k
 		}
 		if !known {
-			return fmt.Errorf("unknown PolyScale scope %q: valid scopes are %s", s, strings.Join(Scopes, ", "))
+			return clierr.Hinted(fmt.Errorf("unknown PolyScale scope %q", s), "Scopes: "+strings.Join(Scopes, ", "))
 		}
 	}
 	return nil

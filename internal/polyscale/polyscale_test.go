@@ -18,8 +18,13 @@ func TestCheckScopes(t *testing.T) {
 	if err := polyscale.CheckScopes([]string{"caches:read", "cacheRules:write"}); err != nil {
 		t.Errorf("known scopes refused: %v", err)
 	}
-	if err := polyscale.CheckScopes([]string{"caches:admin"}); err == nil {
-		t.Error("an unknown scope was accepted")
+	err := polyscale.CheckScopes([]string{"caches:admin"})
+	if err == nil {
+		t.Fatal("an unknown scope was accepted")
+	}
+	// The scope on the first line, the valid ones on the hint's.
+	if err.Error() != `unknown PolyScale scope "caches:admin"` || clierr.HintOf(err) != "Scopes: "+strings.Join(polyscale.Scopes, ", ") {
+		t.Errorf("CheckScopes: %q, hint %q", err, clierr.HintOf(err))
 	}
 }
 

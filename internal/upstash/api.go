@@ -77,7 +77,7 @@ func CheckPlan(plan string) error {
 	if plan == "" || slices.Contains(Plans, plan) {
 		return nil
 	}
-	return fmt.Errorf("unknown plan %q: choose one of %s", plan, strings.Join(Plans, ", "))
+	return clierr.Hinted(fmt.Errorf("unknown plan %q", plan), "Plans: "+strings.Join(Plans, ", "))
 }
 
 // The platforms of the specification's CreateDatabaseRequest.platform.
@@ -118,10 +118,10 @@ func PlatformOf(region string) string {
 }
 
 // CheckRegions validates a primary region and read regions before any
-// request; the error lists what is valid.
+// request; the error's hint (clierr.HintOf) lists what is valid.
 func CheckRegions(primary string, reads []string) error {
 	if !slices.Contains(PrimaryRegions, primary) {
-		return fmt.Errorf("unknown region %q: choose one of %s", primary, strings.Join(PrimaryRegions, ", "))
+		return clierr.Hinted(fmt.Errorf("unknown region %q", primary), "Regions: "+strings.Join(PrimaryRegions, ", "))
 	}
 	if p := PlatformOf(primary); len(reads) > 0 && p != PlatformAWS {
 		return fmt.Errorf("%s is a %s region: read regions are AWS regions and need an AWS primary region (a database lives on one platform)", primary, strings.ToUpper(p))
@@ -132,7 +132,8 @@ func CheckRegions(primary string, reads []string) error {
 		case r == primary:
 			return fmt.Errorf("read region %s is the primary region; a read region must be another one", r)
 		case !slices.Contains(ReadRegions, r):
-			return fmt.Errorf("%q cannot be a read region: read regions are AWS regions other than af-south-1: %s", r, strings.Join(ReadRegions, ", "))
+			return clierr.Hinted(fmt.Errorf("%q cannot be a read region: read regions are AWS regions other than af-south-1", r),
+				"Read regions: "+strings.Join(ReadRegions, ", "))
 		case seen[r]:
 			return fmt.Errorf("read region %s is given twice", r)
 		}

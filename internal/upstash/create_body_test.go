@@ -2,12 +2,14 @@ package upstash_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/cachelink/cachelink/internal/clierr"
 	"github.com/cachelink/cachelink/internal/upstash"
 )
 
@@ -130,8 +132,10 @@ func TestCheckRegionsAndPlan(t *testing.T) {
 		t.Errorf("Plans = %v, want the specification's nine", upstash.Plans)
 	}
 	for _, p := range []string{"pro", "paid", "fixed", "FREE", "fixed_2gb"} {
-		if err := upstash.CheckPlan(p); err == nil || !strings.Contains(err.Error(), "choose one of free, payg, fixed_250mb") {
-			t.Errorf("plan %q: %v", p, err)
+		err := upstash.CheckPlan(p)
+		if err == nil || err.Error() != fmt.Sprintf("unknown plan %q", p) ||
+			!strings.HasPrefix(clierr.HintOf(err), "Plans: free, payg, fixed_250mb, ") {
+			t.Errorf("plan %q: %v (hint %q)", p, err, clierr.HintOf(err))
 		}
 	}
 }

@@ -82,7 +82,7 @@ func (k *IndexKind) CheckRegion(region string) error {
 	if slices.Contains(k.Regions, region) {
 		return nil
 	}
-	return fmt.Errorf("unknown %s region %q: choose one of %s", k.Title, region, strings.Join(k.Regions, ", "))
+	return clierr.Hinted(fmt.Errorf("unknown %s region %q", k.Title, region), "Regions: "+strings.Join(k.Regions, ", "))
 }
 
 // CheckPlan validates an index's plan ("" = none) before any request.
@@ -90,7 +90,7 @@ func (k *IndexKind) CheckPlan(plan string) error {
 	if plan == "" || slices.Contains(k.Plans, plan) {
 		return nil
 	}
-	return fmt.Errorf("unknown %s plan %q: choose one of %s", k.Title, plan, strings.Join(k.Plans, ", "))
+	return clierr.Hinted(fmt.Errorf("unknown %s plan %q", k.Title, plan), "Plans: "+strings.Join(k.Plans, ", "))
 }
 
 // Index is a Vector or Search index as the Developer API returns it

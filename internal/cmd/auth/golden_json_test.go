@@ -42,6 +42,7 @@ func TestGoldenJSON(t *testing.T) {
 	tests := []struct {
 		name  string
 		setup []step
+		env   map[string]string // set after POLYSCALE_API_KEY is cleared
 		run   step
 		code  int
 	}{
@@ -53,6 +54,8 @@ func TestGoldenJSON(t *testing.T) {
 		{name: "status-not-connected-json", run: step{args: []string{"status", "upstash", "-o", "json"}}, code: 4},
 		{name: "token-json", setup: []step{{args: []string{"connect", "polyscale"}}}, run: step{args: []string{"token", "polyscale", "-o", "json"}}},
 		{name: "token-with-key-json", setup: []step{withKey}, run: step{args: []string{"token", "polyscale", "-o", "json"}}},
+		// A credential from the environment belongs to no profile: no "profile" key.
+		{name: "token-env-json", env: map[string]string{"POLYSCALE_API_KEY": sandboxPolyScaleKey}, run: step{args: []string{"token", "polyscale", "-o", "json"}}},
 		{name: "disconnect-polyscale-json", setup: []step{{args: []string{"connect", "polyscale"}}}, run: step{args: []string{"disconnect", "polyscale", "-o", "json"}}},
 		{name: "disconnect-upstash-json", setup: []step{{args: []string{"connect", "upstash"}}}, run: step{args: []string{"disconnect", "upstash", "-o", "json"}}},
 	}
@@ -63,6 +66,9 @@ func TestGoldenJSON(t *testing.T) {
 			// in the environment.
 			e := cmdtest.New(t, cmdtest.Options{Sandbox: sandbox.Options{PolyScaleAPIKey: sandboxPolyScaleKey}})
 			e.Setenv("POLYSCALE_API_KEY", "")
+			for k, v := range tt.env {
+				e.Setenv(k, v)
+			}
 			for _, s := range tt.setup {
 				cmdtest.CheckExit(t, e.RunWith(cmdtest.RunOptions{Stdin: s.stdin}, s.args...), 0, s.args)
 			}

@@ -49,7 +49,7 @@ With -o json, an object with the token, its source and its expiry.`,
 
 type tokenJSON struct {
 	Provider  string       `json:"provider"`
-	Profile   string       `json:"profile"`
+	Profile   string       `json:"profile"` // the --profile in use, as status says it, also for an env credential
 	Source    string       `json:"source"`
 	Token     string       `json:"token"`
 	Email     string       `json:"email,omitempty"`
@@ -72,9 +72,6 @@ func tokenRun(ctx context.Context, opts *TokenOptions) error {
 	}
 	if opts.JSON {
 		out := tokenJSON{Provider: p.Name(), Profile: profile, Source: string(c.Source), Token: c.Secret, Email: c.Account}
-		if c.FromEnv() {
-			out.Profile = ""
-		}
 		if !c.Expiry.IsZero() {
 			out.ExpiresAt = output.NewTime(c.Expiry)
 		}

@@ -290,23 +290,26 @@ func TestDidYouMean(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
 		hint string
+		list string // the start of the valid values, after the hint on its line; "" for a command
 	}{
-		{[]string{"create", "upstash", "--name", "x", "--region", "eu-wst-1"}, "Did you mean eu-west-1?"},
-		{[]string{"create", "upstash", "--name", "x", "--region", "US-EAST-1"}, "Did you mean us-east-1?"},
-		{[]string{"create", "upstash", "--name", "x", "--region", "us-east-1", "--read-region", "eu-west1"}, "Did you mean eu-west-1?"},
-		{[]string{"create", "upstash", "--kind", "search", "--name", "x", "--region", "us-central"}, "Did you mean us-central1?"},
-		{[]string{"create", "upstash", "--name", "x", "--region", "eu-west-1", "--plan", "fixed_1g"}, "Did you mean fixed_1gb?"},
-		{[]string{"connstr", "upstash", "--kind", "qstash", "--region", "eu-central1"}, "Did you mean eu-central-1?"},
-		{[]string{"create", "polyscale", "--name", "x", "--type", "postgress", "--host", "h", "--port", "5432"}, "Did you mean postgres?"},
-		{[]string{"create", "polyscal"}, "Did you mean polyscale?"},
-		{[]string{"connect", "upstsh"}, "Did you mean upstash?"},
-		{[]string{"list", "polyscale", "-o", "jsn"}, "Did you mean json?"},
-		{[]string{"rules", "sett"}, "Did you mean 'cachelink rules set'?"},
-		{[]string{"conect"}, "Did you mean 'cachelink connect'?"},
-		{[]string{"list", "upstash", "--kind", "vectr"}, "Did you mean vector?"},
-		{[]string{"connstr", "upstash", "db", "--kind", "qstsh"}, "Did you mean qstash?"},
-		{[]string{"create", "upstash", "--kind", "serch", "--name", "x", "--region", "eu-west-1"}, "Did you mean search?"},
-		{[]string{"create", "upstash", "--kind", "vector", "--name", "x", "--region", "eu-west-1", "--dimensions", "3", "--similarity", "cosin"}, "Did you mean cosine?"},
+		{[]string{"create", "upstash", "--name", "x", "--region", "eu-wst-1"}, "Did you mean eu-west-1?", "Regions: us-east-1, us-east-2, "},
+		{[]string{"create", "upstash", "--name", "x", "--region", "US-EAST-1"}, "Did you mean us-east-1?", "Regions: us-east-1, "},
+		{[]string{"create", "upstash", "--name", "x", "--region", "us-east-1", "--read-region", "eu-west1"}, "Did you mean eu-west-1?", "Read regions: us-east-1, "},
+		{[]string{"create", "upstash", "--kind", "search", "--name", "x", "--region", "us-central"}, "Did you mean us-central1?", "Regions: eu-west-1, us-central1"},
+		{[]string{"create", "upstash", "--name", "x", "--region", "eu-west-1", "--plan", "fixed_1g"}, "Did you mean fixed_1gb?", "Plans: free, payg, "},
+		{[]string{"connstr", "upstash", "--kind", "qstash", "--region", "eu-central1"}, "Did you mean eu-central-1?", "Regions: eu-central-1, us-east-1"},
+		{[]string{"create", "polyscale", "--name", "x", "--type", "postgress", "--host", "h", "--port", "5432"}, "Did you mean postgres?", "Database types: postgres (or postgresql, pg), mysql, "},
+		{[]string{"create", "polyscal"}, "Did you mean polyscale?", "Providers: polyscale, upstash"},
+		{[]string{"connect", "upstsh"}, "Did you mean upstash?", "Providers: polyscale, upstash"},
+		{[]string{"list", "polyscale", "-o", "jsn"}, "Did you mean json?", "Valid values: text, json"},
+		{[]string{"rules", "sett"}, "Did you mean 'cachelink rules set'?", ""},
+		{[]string{"conect"}, "Did you mean 'cachelink connect'?", ""},
+		{[]string{"list", "upstash", "--kind", "vectr"}, "Did you mean vector?", "Kinds: redis, vector, search"},
+		{[]string{"connstr", "upstash", "db", "--kind", "qstsh"}, "Did you mean qstash?", "Kinds: redis, vector, search, qstash"},
+		{[]string{"reset-password", "db", "--kind", "qstsh"}, "Did you mean qstash?", "Kinds: redis, qstash"},
+		{[]string{"create", "upstash", "--kind", "serch", "--name", "x", "--region", "eu-west-1"}, "Did you mean search?", "Kinds: redis, vector, search"},
+		{[]string{"create", "upstash", "--kind", "vector", "--name", "x", "--region", "eu-west-1", "--dimensions", "3", "--similarity", "cosin"}, "Did you mean cosine?", "Valid values: cosine, euclidean, dot_product"},
+		{[]string{"create", "upstash", "--kind", "vector", "--name", "x", "--region", "eu-west-1", "--dimensions", "3", "--similarity", "cosine", "--plan", "fixd"}, "Did you mean fixed?", "Plans: payg, fixed, paid"},
 	} {
 		r := e.Run(tc.args...)
 		if r.Code != 2 {
@@ -318,14 +321,22 @@ func TestDidYouMean(t *testing.T) {
 		if !strings.Contains(r.Stderr, tc.hint) {
 			t.Errorf("%q: stderr does not suggest %q:\n%s", tc.args, tc.hint, r.Stderr)
 		}
-		// One line of what happened, one of what to do; no backticks.
-		if lines := strings.Split(strings.TrimSuffix(r.Stderr, "\n"), "\n"); len(lines) != 2 || lines[1] != tc.hint || strings.Contains(r.Stderr, "`") {
-			t.Errorf("%q: stderr is not the error and its hint %q:\n%s", tc.args, tc.hint, r.Stderr)
+		// One line of what happened, one of what to do: the suggestion,
+		// then the valid values, never on the first line; no backticks.
+		want := tc.hint
+		if tc.list != "" {
+			want += " " + tc.list
+		}
+		lines := strings.Split(strings.TrimSuffix(r.Stderr, "\n"), "\n")
+		if len(lines) != 2 || !strings.HasPrefix(lines[1], want) || (tc.list == "" && lines[1] != want) ||
+			strings.Contains(lines[0], "choose") || strings.Contains(lines[0], "one of") || strings.Contains(r.Stderr, "`") {
+			t.Errorf("%q: stderr is not the error and its hint %q:\n%s", tc.args, want, r.Stderr)
 		}
 	}
 	// Far from every region: no suggestion, the list alone.
 	r := e.Run("create", "upstash", "--name", "x", "--region", "mars")
-	if r.Code != 2 || strings.Contains(r.Stderr, "Did you mean") {
+	if lines := strings.Split(strings.TrimSuffix(r.Stderr, "\n"), "\n"); r.Code != 2 || len(lines) != 2 ||
+		lines[0] != `Error: unknown region "mars"` || !strings.HasPrefix(lines[1], "Regions: us-east-1, ") {
 		t.Errorf("--region mars: exit %d, stderr:\n%s", r.Code, r.Stderr)
 	}
 }

@@ -25,7 +25,7 @@ func TestCreateRefusesPlatformAndPlanMistakesBeforeAnyRequest(t *testing.T) {
 		{"a GCP primary with a GCP read region", []string{"--name", "c", "--region", "europe-west1", "--read-region", "us-central1"},
 			"europe-west1 is a GCP region"},
 		{"an unknown plan", []string{"--name", "c", "--region", "eu-west-1", "--plan", "fixed_2gb"},
-			`unknown plan "fixed_2gb": choose one of free, payg, fixed_250mb, fixed_1gb, fixed_5gb, fixed_10gb, fixed_50gb, fixed_100gb, fixed_500gb`},
+			"Error: unknown plan \"fixed_2gb\"\nDid you mean fixed_1gb or fixed_5gb? Plans: free, payg, fixed_250mb, fixed_1gb, fixed_5gb, fixed_10gb, fixed_50gb, fixed_100gb, fixed_500gb\n"},
 		{"the Database object's type as a plan", []string{"--name", "c", "--region", "eu-west-1", "--plan", "paid"}, `unknown plan "paid"`},
 	}
 	for _, tt := range tests {

@@ -109,8 +109,8 @@ func checkCreateKind(c *cobra.Command, x *IndexCreateFlags) error {
 		return clierr.Usagef("QStash is not created: every Upstash account has it").
 			WithHint("Run 'cachelink connstr upstash --kind qstash' for its token.")
 	default:
-		return cmdutil.Suggesting(clierr.Usagef("invalid --kind %q: choose redis, vector or search", x.Kind),
-			x.Kind, []string{KindRedis, KindVector, KindSearch})
+		kinds := []string{KindRedis, KindVector, KindSearch}
+		return cmdutil.Suggesting(clierr.Usagef("invalid --kind %q", x.Kind).WithHint(cmdutil.ListHint("Kinds", kinds)), x.Kind, kinds)
 	}
 	if n := changed(redisFlags); n != "" {
 		return clierr.Usagef("--%s is for Redis databases, not --kind %s", n, x.Kind)
@@ -178,7 +178,8 @@ func vectorBody(opts *CreateOptions) (upstash.NewIndex, error) {
 	body := upstash.NewIndex{Name: opts.Name, Region: opts.Region, DimensionCount: x.Dimensions, Type: x.Plan}
 	var err error
 	if x.Similarity == "" {
-		return body, clierr.Usagef("--similarity is required for --kind vector: %s", lower(upstash.SimilarityFunctions))
+		return body, clierr.Usagef("--similarity is required for --kind vector").
+			WithHint(cmdutil.ListHint("Valid values", lowered(upstash.SimilarityFunctions)))
 	}
 	if body.SimilarityFunction, err = enumFlag("similarity", x.Similarity, upstash.SimilarityFunctions); err != nil {
 		return body, err
@@ -206,20 +207,13 @@ func vectorBody(opts *CreateOptions) (upstash.NewIndex, error) {
 	case body.DimensionCount == 0 && body.IndexType != "SPARSE":
 		return body, clierr.Usagef("--dimensions is required for --kind vector (or give --embedding-model)")
 	}
-	return body, upstashUsage(upstash.Vector.CheckPlan(body.Type))
+	return body, cmdutil.Suggesting(upstash.Vector.CheckPlan(body.Type), body.Type, upstash.Vector.Plans)
 }
 
 // embeddingDimensions are the dimensions of Upstash's embedding models
 // (Upstash's docs, vector/features/embeddingmodels.mdx).
 var embeddingDimensions = map[string]int{
 	"BGE_SMALL_EN_V1_5": 384, "BGE_BASE_EN_V1_5": 768, "BGE_LARGE_EN_V1_5": 1024, "BGE_M3": 1024,
-}
-
-func upstashUsage(err error) error {
-	if err != nil {
-		return clierr.Wrap(clierr.Usage, err)
-	}
-	return nil
 }
 
 // enumFlag is v, given in any case, as the API spells it ("" stays "").
@@ -229,7 +223,7 @@ func enumFlag(flag, v string, allowed []string) (string, error) {
 	}
 	up := strings.ToUpper(v)
 	if !slices.Contains(allowed, up) {
-		return "", cmdutil.Suggesting(clierr.Usagef("invalid --%s %q: choose one of %s", flag, v, lower(allowed)),
+		return "", cmdutil.Suggesting(clierr.Usagef("invalid --%s %q", flag, v).WithHint(cmdutil.ListHint("Valid values", lowered(allowed))),
 			v, lowered(allowed))
 	}
 	return up, nil
@@ -245,7 +239,7 @@ func createIndexRun(ctx context.Context, opts *CreateOptions) error {
 		return err
 	}
 	if opts.Region == "" {
-		return clierr.Usagef("--region is required: one of %s", strings.Join(k.Regions, ", "))
+		return clierr.Usagef("--region is required").WithHint(cmdutil.ListHint("Regions", k.Regions))
 	}
 	if err := checkIndexRegion(k, opts.Region); err != nil {
 		return clierr.Wrap(clierr.Usage, err)
@@ -268,7 +262,7 @@ func createIndexRun(ctx context.Context, opts *CreateOptions) error {
 			plan = upstash.DefaultSearchPlan
 		}
 		if err := k.CheckPlan(plan); err != nil {
-			return clierr.Wrap(clierr.Usage, err)
+			return cmdutil.Suggesting(err, plan, k.Plans)
 		}
 		body = upstash.NewSearchIndex{Name: opts.Name, Region: opts.Region, Type: plan}
 	}
@@ -344,7 +338,7 @@ func checkResourceKind(kind string) error {
 		return clierr.Usagef("QStash is not listed, shown or deleted here: every account has it").
 			WithHint("Run 'cachelink connstr upstash --kind qstash' for its token.")
 	}
-	return cmdutil.Suggesting(clierr.Usagef("invalid --kind %q: choose %s", kind, strings.Join(resourceKinds, ", ")), kind, resourceKinds)
+	return cmdutil.Suggesting(clierr.Usagef("invalid --kind %q", kind).WithHint(cmdutil.ListHint("Kinds", resourceKinds)), kind, resourceKinds)
 }
 
 // findResource finds what ref names: of kind when given, else a Redis
@@ -550,8 +544,8 @@ func connstrKindRun(ctx context.Context, opts *ConnstrOptions) (bool, error) {
 	case opts.Kind == KindQStash:
 		return true, connstrQStash(ctx, opts)
 	case opts.Kind != "" && !isIndexKind(opts.Kind):
-		return true, cmdutil.Suggesting(clierr.Usagef("invalid --kind %q: choose redis, vector, search or qstash", opts.Kind),
-			opts.Kind, []string{KindRedis, KindVector, KindSearch, KindQStash})
+		kinds := []string{KindRedis, KindVector, KindSearch, KindQStash}
+		return true, cmdutil.Suggesting(clierr.Usagef("invalid --kind %q", opts.Kind).WithHint(cmdutil.ListHint("Kinds", kinds)), opts.Kind, kinds)
 	}
 	if opts.Region != "" {
 		return true, clierr.Usagef("--region is for --kind qstash")
@@ -618,7 +612,7 @@ func checkQStashRegion(region string) error {
 	if region == "" || slices.Contains(upstash.QStashRegions, region) {
 		return nil
 	}
-	return cmdutil.Suggesting(clierr.Usagef("unknown QStash region %q: choose one of %s", region, strings.Join(upstash.QStashRegions, ", ")),
+	return cmdutil.Suggesting(clierr.Usagef("unknown QStash region %q", region).WithHint(cmdutil.ListHint("Regions", upstash.QStashRegions)),
 		region, upstash.QStashRegions)
 }
 

@@ -210,8 +210,8 @@ func TestCreateWithoutATerminalAsksNothing(t *testing.T) {
 		want string
 	}{
 		{[]string{"create", "upstash"}, "Error: --name is required and must not be blank\n"},
-		{[]string{"create", "upstash", "--name", "cache"}, "Error: --region is required: one of us-east-1, "},
-		{[]string{"create", "upstash", "--kind", "vector", "--name", "v", "--region", "eu-west-1"}, "Error: --similarity is required for --kind vector"},
+		{[]string{"create", "upstash", "--name", "cache"}, "Error: --region is required\nRegions: us-east-1, "},
+		{[]string{"create", "upstash", "--kind", "vector", "--name", "v", "--region", "eu-west-1"}, "Error: --similarity is required for --kind vector\nValid values: cosine, euclidean, dot_product\n"},
 	} {
 		// stdin a terminal, stderr not; and stderr a terminal, stdin not.
 		for _, o := range []cmdtest.RunOptions{{StdinTTY: true}, {StderrTTY: true}, {}} {

@@ -60,7 +60,8 @@ func rotateQStashRun(ctx context.Context, opts *ResetPasswordOptions) (bool, err
 		}
 		return false, nil
 	default:
-		return true, clierr.Usagef("invalid --kind %q: reset-password takes redis or qstash", q.Kind)
+		kinds := []string{KindRedis, KindQStash}
+		return true, cmdutil.Suggesting(clierr.Usagef("invalid --kind %q", q.Kind).WithHint(cmdutil.ListHint("Kinds", kinds)), q.Kind, kinds)
 	}
 	if opts.JSON && q.WriteEnv != "" {
 		return true, clierr.Usagef("--write-env writes env lines; it cannot be combined with -o json")

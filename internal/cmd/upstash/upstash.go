@@ -165,7 +165,7 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 		return err
 	}
 	if opts.Region == "" {
-		return clierr.Usagef("--region is required: one of %s", strings.Join(upstash.PrimaryRegions, ", "))
+		return clierr.Usagef("--region is required").WithHint(cmdutil.ListHint("Regions", upstash.PrimaryRegions))
 	}
 	if err := checkRegions(opts.Region, opts.ReadRegions); err != nil {
 		return clierr.Wrap(clierr.Usage, err)

@@ -311,9 +311,9 @@ func TestCreateRefusesBadInputBeforeAnyRequest(t *testing.T) {
 		args   []string // after create upstash
 		stderr string   // a part of the message
 	}{
-		{"unknown region", []string{"--name", "c", "--region", "eu-west-9"}, `unknown region "eu-west-9": choose one of us-east-1,`},
-		{"no region", []string{"--name", "c"}, "--region is required: one of us-east-1"},
-		{"a GCP region as a read region", []string{"--name", "c", "--region", "eu-west-1", "--read-region", "us-central1"}, `"us-central1" cannot be a read region: read regions are AWS regions other than af-south-1`},
+		{"unknown region", []string{"--name", "c", "--region", "eu-west-9"}, "Error: unknown region \"eu-west-9\"\nDid you mean eu-west-1 or eu-west-2? Regions: us-east-1, "},
+		{"no region", []string{"--name", "c"}, "Error: --region is required\nRegions: us-east-1, "},
+		{"a GCP region as a read region", []string{"--name", "c", "--region", "eu-west-1", "--read-region", "us-central1"}, "cannot be a read region: read regions are AWS regions other than af-south-1\nRead regions: us-east-1, "},
 		{"af-south-1 as a read region", []string{"--name", "c", "--region", "eu-west-1", "--read-region", "af-south-1"}, `"af-south-1" cannot be a read region`},
 		{"the primary as a read region", []string{"--name", "c", "--region", "eu-west-1", "--read-region", "eu-west-1"}, "read region eu-west-1 is the primary region"},
 		{"a read region twice", []string{"--name", "c", "--region", "eu-west-1", "--read-region", "us-east-1", "--read-region", "us-east-1"}, "read region us-east-1 is given twice"},

@@ -106,7 +106,7 @@ func (acmeProvider) Login(c *config.Config, opts provider.LoginOptions) (*provid
 	}
 	for _, s := range opts.Scopes {
 		if !slices.Contains(Scopes, s) {
-			return nil, clierr.Usagef("unknown Acme scope %q: valid scopes are %s", s, strings.Join(Scopes, ", "))
+			return nil, clierr.Usagef("unknown Acme scope %q", s).WithHint("Scopes: " + strings.Join(Scopes, ", "))
 		}
 	}
 	scopes := opts.Scopes
