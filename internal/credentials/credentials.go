@@ -114,6 +114,19 @@ func (r Record) String() string {
 // GoString is String for %#v.
 func (r Record) GoString() string { return r.String() }
 
+// RevocableToken is the token whose revocation (RFC 7009) ends the login,
+// with its token_type_hint: the refresh token, which ends its access
+// tokens too, else the access token; "" when the record holds neither.
+func (r Record) RevocableToken() (token, hint string) {
+	if r.RefreshToken != "" {
+		return r.RefreshToken, "refresh_token"
+	}
+	if r.AccessToken != "" {
+		return r.AccessToken, "access_token"
+	}
+	return "", ""
+}
+
 func (r *Record) key() string { return r.Provider + ":" + r.Profile }
 
 // Keyring is the subset of go-keyring cachelink uses; the system keychain

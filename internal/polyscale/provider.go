@@ -176,10 +176,7 @@ const revokeTimeout = 10 * time.Second
 // Revoke revokes the refresh token, which ends its access tokens too
 // (Hydra), or the access token when there is no refresh token.
 func (p polyScale) Revoke(ctx context.Context, s *provider.Session, rec *credentials.Record, ios *iostreams.IOStreams) {
-	token, hint := rec.RefreshToken, "refresh_token"
-	if token == "" {
-		token, hint = rec.AccessToken, "access_token"
-	}
+	token, hint := rec.RevocableToken()
 	if token == "" {
 		return
 	}

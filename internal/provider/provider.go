@@ -264,6 +264,21 @@ func Probe(ctx context.Context, s *Session, c *Credential, url string) (int, []b
 	return resp.StatusCode, body, nil
 }
 
+// CheckGet is the whole Check of a provider whose cheapest proof of a
+// credential is one GET of url (a list): a success is a credential that
+// works, 401 and 403 are a refused one (CheckStatus), and the answer's
+// body tells nothing more.
+func CheckGet(ctx context.Context, s *Session, c *Credential, url string) (Checked, error) {
+	status, _, err := Probe(ctx, s, c, url)
+	switch {
+	case err != nil:
+		return Checked{}, err
+	case status < 200 || status > 299:
+		return Checked{}, CheckStatus(s.Provider, status, true)
+	}
+	return Checked{}, nil
+}
+
 // CheckStatus maps the status of a Check's answer that is not a success:
 // 401, and 403 when forbiddenRejects, mean the provider refused the
 // credential (Auth); 429 and 5xx that it could not answer now

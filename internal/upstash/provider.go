@@ -439,15 +439,8 @@ func (upstashProvider) RejectedHint(c *provider.Credential) string {
 // email and key: 401 and 403 mean Upstash refuses them (403: an account
 // created through Vercel or Fly.io, which the Developer API does not
 // serve).
-func (p upstashProvider) Check(ctx context.Context, s *provider.Session, c *provider.Credential) (provider.Checked, error) {
-	status, _, err := provider.Probe(ctx, s, c, strings.TrimRight(s.Config.String(KeyAPIURL), "/")+"/v2/redis/databases")
-	switch {
-	case err != nil:
-		return provider.Checked{}, err
-	case status < 200 || status > 299:
-		return provider.Checked{}, provider.CheckStatus(p, status, true)
-	}
-	return provider.Checked{}, nil
+func (upstashProvider) Check(ctx context.Context, s *provider.Session, c *provider.Credential) (provider.Checked, error) {
+	return provider.CheckGet(ctx, s, c, strings.TrimRight(s.Config.String(KeyAPIURL), "/")+"/v2/redis/databases")
 }
 
 // KeyLogin stores a Developer API key with its account email, where a

@@ -136,10 +136,7 @@ const revokeTimeout = 10 * time.Second
 // Revoke revokes the refresh token, which ends its access tokens too, or
 // the access token when there is no refresh token.
 func (p acmeProvider) Revoke(ctx context.Context, s *provider.Session, rec *credentials.Record, ios *iostreams.IOStreams) {
-	token, hint := rec.RefreshToken, "refresh_token"
-	if token == "" {
-		token, hint = rec.AccessToken, "access_token"
-	}
+	token, hint := rec.RevocableToken()
 	if token == "" {
 		return
 	}
@@ -202,15 +199,8 @@ func (acmeProvider) Refused(context.Context, *provider.Session, *provider.Creden
 
 // Check lists the widgets, Acme's cheapest call: 401 and 403 mean Acme
 // refuses the token.
-func (p acmeProvider) Check(ctx context.Context, s *provider.Session, c *provider.Credential) (provider.Checked, error) {
-	status, _, err := provider.Probe(ctx, s, c, strings.TrimRight(s.Config.String(KeyAPIURL), "/")+"/v1/widgets")
-	switch {
-	case err != nil:
-		return provider.Checked{}, err
-	case status < 200 || status > 299:
-		return provider.Checked{}, provider.CheckStatus(p, status, true)
-	}
-	return provider.Checked{}, nil
+func (acmeProvider) Check(ctx context.Context, s *provider.Session, c *provider.Credential) (provider.Checked, error) {
+	return provider.CheckGet(ctx, s, c, strings.TrimRight(s.Config.String(KeyAPIURL), "/")+"/v1/widgets")
 }
 
 // KeyLogin stores an Acme API token as the access token of a login that is
